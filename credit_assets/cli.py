@@ -15,8 +15,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from credit_assets import settings
 
-DEMO_TRAIN_CLIENTS = 20_000
-DEMO_TEST_CLIENTS = 3_000
+DEMO_TRAIN_CLIENTS = 30_752
+DEMO_TEST_CLIENTS = 4_875
 
 
 def synth(
