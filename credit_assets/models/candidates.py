@@ -1,0 +1,147 @@
+"""The four candidate models: how each is built from hyperparameters and what Optuna may try.
+
+Every candidate is a scikit-learn pipeline ``prep -> model`` taking the feature frame; the
+undersampler is added in front of it for cross-validation (see ``validation.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import optuna
+import pandas as pd
+from lightgbm import LGBMClassifier
+from sklearn.dummy import DummyClassifier
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+
+from credit_assets.models.preprocessing import linear_preprocessor, tree_preprocessor
+
+Params = dict[str, Any]
+RawSpace = Literal["log-odds", "probability"]
+ClassWeight = Literal["balanced"] | None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A model family: its search space, its builder and the space its raw score lives in."""
+
+    name: str
+    title: str
+    raw_space: RawSpace
+    suggest: Callable[[optuna.Trial], Params]
+    build: Callable[[Params, pd.DataFrame, int, int, ClassWeight], Any]
+
+    def pipeline(
+        self,
+        params: Params,
+        frame: pd.DataFrame,
+        seed: int = 42,
+        n_jobs: int = 2,
+        class_weight: ClassWeight = None,
+    ) -> Pipeline:
+        """An unfitted ``prep -> model`` pipeline for these hyperparameters."""
+        prep = linear_preprocessor(frame) if self.name == "logistic_regression" else None
+        model = self.build(params, frame, seed, n_jobs, class_weight)
+        return Pipeline([("prep", prep or tree_preprocessor()), ("model", model)])
+
+
+def _no_params(trial: optuna.Trial) -> Params:
+    return {}
+
+
+def _dummy(params: Params, frame: pd.DataFrame, seed: int, n_jobs: int, cw: ClassWeight) -> Any:
+    return DummyClassifier(strategy="prior")
+
+
+def _suggest_logreg(trial: optuna.Trial) -> Params:
+    return {"C": trial.suggest_float("C", 1e-4, 10.0, log=True)}
+
+
+def _logreg(params: Params, frame: pd.DataFrame, seed: int, n_jobs: int, cw: ClassWeight) -> Any:
+    return LogisticRegression(C=params.get("C", 0.1), max_iter=500, class_weight=cw)
+
+
+def _suggest_forest(trial: optuna.Trial) -> Params:
+    return {
+        "max_depth": trial.suggest_int("max_depth", 6, 20),
+        "min_samples_leaf": trial.suggest_int("min_samples_leaf", 1, 50, log=True),
+        "max_features": trial.suggest_float("max_features", 0.05, 0.5, log=True),
+    }
+
+
+def _forest(params: Params, frame: pd.DataFrame, seed: int, n_jobs: int, cw: ClassWeight) -> Any:
+    return RandomForestClassifier(
+        n_estimators=100,
+        max_depth=params.get("max_depth", 12),
+        min_samples_leaf=params.get("min_samples_leaf", 5),
+        max_features=params.get("max_features", 0.1),
+        class_weight=cw,
+        n_jobs=n_jobs,
+        random_state=seed,
+    )
+
+
+def _suggest_lightgbm(trial: optuna.Trial) -> Params:
+    return {
+        "n_estimators": trial.suggest_int("n_estimators", 100, 600, step=50),
+        "learning_rate": trial.suggest_float("learning_rate", 0.01, 0.1, log=True),
+        "num_leaves": trial.suggest_int("num_leaves", 7, 63, log=True),
+        "min_child_samples": trial.suggest_int("min_child_samples", 10, 200, log=True),
+        "colsample_bytree": trial.suggest_float("colsample_bytree", 0.1, 0.8),
+        "subsample": trial.suggest_float("subsample", 0.6, 1.0),
+        "reg_lambda": trial.suggest_float("reg_lambda", 1e-3, 30.0, log=True),
+    }
+
+
+LIGHTGBM_DEFAULTS: Params = {
+    "n_estimators": 300,
+    "learning_rate": 0.03,
+    "num_leaves": 15,
+    "min_child_samples": 40,
+    "colsample_bytree": 0.3,
+    "subsample": 0.8,
+    "reg_lambda": 1.0,
+}
+
+
+def _lightgbm(params: Params, frame: pd.DataFrame, seed: int, n_jobs: int, cw: ClassWeight) -> Any:
+    merged = LIGHTGBM_DEFAULTS | params
+    return LGBMClassifier(
+        **merged,
+        subsample_freq=1,
+        class_weight=cw,
+        n_jobs=n_jobs,
+        random_state=seed,
+        verbose=-1,
+    )
+
+
+CANDIDATES: Mapping[str, Candidate] = {
+    c.name: c
+    for c in (
+        Candidate("dummy", "Dummy (prior)", "probability", _no_params, _dummy),
+        Candidate(
+            "logistic_regression", "Logistic regression", "log-odds", _suggest_logreg, _logreg
+        ),
+        Candidate("random_forest", "Random forest", "probability", _suggest_forest, _forest),
+        Candidate("lightgbm", "LightGBM", "log-odds", _suggest_lightgbm, _lightgbm),
+    )
+}
+
+
+def raw_scores(prep: Any, model: Any, frame: pd.DataFrame) -> Any:
+    """The model's own score for each row: log-odds of default, or P(default) for the others.
+
+    Log-odds come straight from the model (LightGBM's raw score, the linear decision function),
+    so the calibration and the explanations work on the exact same number.
+    """
+    features = prep.transform(frame)
+    if isinstance(model, LGBMClassifier):
+        return model.predict(features, raw_score=True)
+    if isinstance(model, LogisticRegression):
+        return model.decision_function(features)
+    return model.predict_proba(features)[:, 1]

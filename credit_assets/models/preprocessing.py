@@ -1,0 +1,113 @@
+"""Preprocessing fitted with each model: code categories for trees, impute/one-hot/scale for linear.
+
+Both take a pandas frame of feature columns (strings stay strings in the feature table) and are
+scikit-learn transformers, so they sit in the same pipeline as the model and are saved with it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer, MinMaxScaler, OneHotEncoder
+
+
+def categorical_columns(frame: pd.DataFrame) -> list[str]:
+    """Columns holding text (or booleans stored as objects): the ones that need encoding."""
+    return [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+
+
+def numeric_columns(frame: pd.DataFrame) -> list[str]:
+    return [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
+
+
+class FrameEncoder(TransformerMixin, BaseEstimator):
+    """Frame -> float matrix in a fixed column order; categories become integer codes.
+
+    Columns missing from the input become missing values and unseen categories become missing,
+    so a single new applicant with partial data can still be scored. Tree models split on the
+    codes and on missing values directly.
+    """
+
+    def fit(self, X: pd.DataFrame, y: Any = None) -> FrameEncoder:
+        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        categorical = categorical_columns(X)
+        self.categories_ = {
+            c: {v: float(i) for i, v in enumerate(sorted(X[c].dropna().astype(str).unique()))}
+            for c in categorical
+        }
+        names = list(X.columns)
+        self.numeric_ = [c for c in names if c not in self.categories_]
+        self.numeric_index_ = np.array([names.index(c) for c in self.numeric_], dtype=int)
+        self.categorical_index_ = {c: names.index(c) for c in self.categories_}
+        return self
+
+    def transform(self, X: pd.DataFrame) -> NDArray[np.float64]:
+        frame = X if list(X.columns) == list(self.feature_names_in_) else self._aligned(X)
+        out = np.empty((len(frame), len(self.feature_names_in_)), dtype=np.float64)
+        out[:, self.numeric_index_] = frame[self.numeric_].to_numpy(
+            dtype=np.float64, na_value=np.nan
+        )
+        for column, codes in self.categories_.items():
+            values = frame[column]
+            mapped = [codes.get(str(v), np.nan) if isinstance(v, str) else np.nan for v in values]
+            out[:, self.categorical_index_[column]] = mapped
+        return out
+
+    def _aligned(self, X: pd.DataFrame) -> pd.DataFrame:
+        return X.reindex(columns=list(self.feature_names_in_))
+
+    def get_feature_names_out(self, input_features: Any = None) -> NDArray[np.object_]:
+        return self.feature_names_in_
+
+
+def as_text(frame: pd.DataFrame) -> NDArray[np.object_]:
+    """Categories as plain strings, ``"missing"`` where absent (whatever the null marker)."""
+    return frame.astype(object).where(frame.notna(), "missing").astype(str).to_numpy(dtype=object)
+
+
+def tree_preprocessor() -> FrameEncoder:
+    """Preprocessing for tree models: category codes, missing values left to the trees."""
+    return FrameEncoder()
+
+
+def linear_preprocessor(frame: pd.DataFrame) -> ColumnTransformer:
+    """Median imputation and MinMax scaling of numbers; one-hot encoding of categories."""
+    numeric = Pipeline(
+        [
+            ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
+            ("scale", MinMaxScaler()),
+        ]
+    )
+    categorical = Pipeline(
+        [
+            ("text", FunctionTransformer(as_text, feature_names_out="one-to-one")),
+            ("onehot", OneHotEncoder(handle_unknown="ignore", sparse_output=False)),
+        ]
+    )
+    return ColumnTransformer(
+        [
+            ("num", numeric, numeric_columns(frame)),
+            ("cat", categorical, categorical_columns(frame)),
+        ],
+        remainder="drop",
+    )
+
+
+def linear_feature_groups(preprocessor: ColumnTransformer) -> list[str]:
+    """For each output column of a fitted linear preprocessor, the input feature it came from."""
+    groups: list[str] = []
+    for name, transformer, columns in preprocessor.transformers_:
+        if name == "num":
+            groups.extend(columns)
+        elif name == "cat":
+            encoder: OneHotEncoder = transformer.named_steps["onehot"]
+            for column, categories in zip(columns, encoder.categories_, strict=True):
+                groups.extend([column] * len(categories))
+    return groups
