@@ -34,6 +34,7 @@ class Candidate:
     raw_space: RawSpace
     suggest: Callable[[optuna.Trial], Params]
     build: Callable[[Params, pd.DataFrame, int, int, ClassWeight], Any]
+    tunable: bool = True
 
     def pipeline(
         self,
@@ -123,7 +124,7 @@ def _lightgbm(params: Params, frame: pd.DataFrame, seed: int, n_jobs: int, cw: C
 CANDIDATES: Mapping[str, Candidate] = {
     c.name: c
     for c in (
-        Candidate("dummy", "Dummy (prior)", "probability", _no_params, _dummy),
+        Candidate("dummy", "Dummy (prior)", "probability", _no_params, _dummy, tunable=False),
         Candidate(
             "logistic_regression", "Logistic regression", "log-odds", _suggest_logreg, _logreg
         ),

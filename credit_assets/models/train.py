@@ -66,8 +66,9 @@ def train_candidate(
     """Tune and train ``candidate``; every figure is computed here, nothing is logged."""
     s = settings
     study_name = f"{candidate.name}-{data_hash[:12]}-{s.folds}fold-seed{s.seed}"
+    n_trials = s.n_trials if candidate.tunable else 1
     tuning = tune(
-        candidate, train, study_storage, study_name, s.n_trials, s.timeout_seconds,
+        candidate, train, study_storage, study_name, n_trials, s.timeout_seconds,
         s.folds, s.seed, s.n_jobs,
     )  # fmt: skip
     cv = tuning.cv or cross_validate(candidate, tuning.params, train, s.folds, s.seed, s.n_jobs)

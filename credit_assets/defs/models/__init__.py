@@ -1,0 +1,1 @@
+"""Candidate models, the champion, the test-client scores and the evaluation report."""

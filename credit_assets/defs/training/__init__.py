@@ -1,0 +1,1 @@
+"""Training data: the train / holdout split and the balanced training set."""

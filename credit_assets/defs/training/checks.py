@@ -1,0 +1,73 @@
+"""Contracts of the training data; all block the models, which would be meaningless otherwise."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from credit_assets.defs.resources import DataLake
+from credit_assets.defs.training.assets import read_frame
+from credit_assets.models import contracts
+from credit_assets.models.data import TARGET
+
+MAX_RATE_GAP = 0.005
+LEAK_AUC = 0.9
+
+
+@dg.asset_check(
+    asset="holdout_set",
+    additional_deps=["training_set"],
+    blocking=True,
+    description="No client is both in the training set and in the holdout set.",
+)
+def holdout_disjoint_from_training(lake: DataLake) -> dg.AssetCheckResult:
+    shared = contracts.shared_clients(
+        read_frame(lake, "training_set"), read_frame(lake, "holdout_set")
+    )
+    return dg.AssetCheckResult(passed=shared == 0, metadata={"shared_clients": shared})
+
+
+@dg.asset_check(
+    asset="holdout_set",
+    additional_deps=["training_set"],
+    blocking=True,
+    description=f"Training and holdout default rates differ by at most {MAX_RATE_GAP}.",
+)
+def holdout_stratified(lake: DataLake) -> dg.AssetCheckResult:
+    train, holdout = read_frame(lake, "training_set"), read_frame(lake, "holdout_set")
+    gap = contracts.default_rate_gap(train, holdout)
+    return dg.AssetCheckResult(passed=gap <= MAX_RATE_GAP, metadata={"rate_gap": round(gap, 6)})
+
+
+@dg.asset_check(
+    asset="training_set",
+    blocking=True,
+    description=f"No single feature separates defaulters with AUC above {LEAK_AUC} (a leak).",
+)
+def no_single_feature_leak(lake: DataLake) -> dg.AssetCheckResult:
+    aucs = contracts.single_feature_aucs(read_frame(lake, "training_set"))
+    top = aucs.head(5).round(4).to_dict()
+    leaking = [str(name) for name, auc in aucs.items() if auc > LEAK_AUC]
+    return dg.AssetCheckResult(
+        passed=not leaking,
+        metadata={"top_single_feature_aucs": top, "leaking": leaking},
+    )
+
+
+@dg.asset_check(
+    asset="balanced_training_set",
+    additional_deps=["training_set"],
+    blocking=True,
+    description=(
+        "Defaulters are at least a third of the balanced set (half with the default 1:1), and"
+        " every client in it is a training client."
+    ),
+)
+def balanced_and_from_training(lake: DataLake) -> dg.AssetCheckResult:
+    balanced, train = read_frame(lake, "balanced_training_set"), read_frame(lake, "training_set")
+    positives = int(balanced[TARGET].sum())
+    negatives = len(balanced) - positives
+    outside = len(balanced) - contracts.shared_clients(balanced, train)
+    return dg.AssetCheckResult(
+        passed=positives > 0 and 3 * positives >= len(balanced) and outside == 0,
+        metadata={"defaulters": positives, "non_defaulters": negatives, "not_in_training": outside},
+    )
