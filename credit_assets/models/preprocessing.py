@@ -27,6 +27,9 @@ def numeric_columns(frame: pd.DataFrame) -> list[str]:
     return [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
 
 
+SMALL_BATCH = 32
+
+
 class FrameEncoder(TransformerMixin, BaseEstimator):
     """Frame -> float matrix in a fixed column order; categories become integer codes.
 
@@ -50,14 +53,25 @@ class FrameEncoder(TransformerMixin, BaseEstimator):
 
     def transform(self, X: pd.DataFrame) -> NDArray[np.float64]:
         frame = X if list(X.columns) == list(self.feature_names_in_) else self._aligned(X)
+        if len(frame) <= SMALL_BATCH:
+            return self._transform_small(frame)
         out = np.empty((len(frame), len(self.feature_names_in_)), dtype=np.float64)
-        out[:, self.numeric_index_] = frame[self.numeric_].to_numpy(
-            dtype=np.float64, na_value=np.nan
-        )
+        numbers = frame[self.numeric_].to_numpy(dtype=np.float64, na_value=np.nan)
+        out[:, self.numeric_index_] = numbers
         for column, codes in self.categories_.items():
-            values = frame[column]
-            mapped = [codes.get(str(v), np.nan) if isinstance(v, str) else np.nan for v in values]
-            out[:, self.categorical_index_[column]] = mapped
+            out[:, self.categorical_index_[column]] = _codes(frame[column].to_numpy(), codes)
+        return out
+
+    def _transform_small(self, frame: pd.DataFrame) -> NDArray[np.float64]:
+        """The same result for a few rows through one object array: pandas column selection
+        costs more than the data (this keeps single-client scoring well under 2 ms)."""
+        values = frame.to_numpy(dtype=object)
+        out = np.empty(values.shape, dtype=np.float64)
+        numbers = values[:, self.numeric_index_]
+        out[:, self.numeric_index_] = np.where(pd.isna(numbers), np.nan, numbers).astype(np.float64)
+        for column, codes in self.categories_.items():
+            index = self.categorical_index_[column]
+            out[:, index] = _codes(values[:, index], codes)
         return out
 
     def _aligned(self, X: pd.DataFrame) -> pd.DataFrame:
@@ -70,6 +84,10 @@ class FrameEncoder(TransformerMixin, BaseEstimator):
 def as_text(frame: pd.DataFrame) -> NDArray[np.object_]:
     """Categories as plain strings, ``"missing"`` where absent (whatever the null marker)."""
     return frame.astype(object).where(frame.notna(), "missing").astype(str).to_numpy(dtype=object)
+
+
+def _codes(values: NDArray[Any], codes: dict[str, float]) -> list[float]:
+    return [codes.get(v, np.nan) if isinstance(v, str) else np.nan for v in values]
 
 
 def tree_preprocessor() -> FrameEncoder:

@@ -46,7 +46,7 @@ class ChampionConfig(dg.Config):
     """Holdout AUC the champion must add to the dummy's 0.5."""
     leakage_auc: float = 0.82
     """A holdout or CV AUC above this raises the leakage alarm (blocks the scores)."""
-    register: bool = True
+    register_in_mlflow: bool = True
 
 
 def single_row_ms(model: ScoringModel, frame: pd.DataFrame, repeats: int = 200) -> float:
@@ -87,7 +87,7 @@ def champion_model(
         "artefact": str(path),
     }
     registered = None
-    if config.register:
+    if config.register_in_mlflow:
         tags = run_tags(model.data_kind, dataset_hash(read_frame(lake, "training_set")))
         tags |= {"candidate": choice.name, "version": model.version}
         registered = register_champion(path, tags)

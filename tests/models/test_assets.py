@@ -1,0 +1,144 @@
+"""The training and models assets: definitions load; one in-memory run on generated data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import dagster as dg
+import mlflow
+import pandas as pd
+import pytest
+from mlflow.tracking import MlflowClient
+
+from credit_assets.definitions import defs
+from credit_assets.defs.models import assets as model_assets
+from credit_assets.defs.models import champion, checks
+from credit_assets.defs.models.resources import MlflowTracking
+from credit_assets.defs.resources import DataLake, HomeCreditSource
+from credit_assets.defs.training import assets as training_assets
+from credit_assets.defs.training import checks as training_checks
+from credit_assets.ingest import ingest_table
+from credit_assets.models import ScoringModel
+from credit_assets.models.tracking import CHAMPION_ALIAS, REGISTERED_MODEL
+
+TRAINING = {"training_set", "holdout_set", "balanced_training_set"}
+MODELS = {
+    "dummy_candidate",
+    "logistic_regression_candidate",
+    "random_forest_candidate",
+    "lightgbm_candidate",
+    "resampling_experiment",
+    "champion_model",
+    "batch_scores",
+    "evaluation_report",
+}
+
+
+def test_definitions_hold_the_training_and_models_groups() -> None:
+    definitions = defs()
+    dg.Definitions.validate_loadable(definitions)
+    graph = definitions.resolve_asset_graph()
+    groups = {k.to_user_string(): graph.get(k).group_name for k in graph.get_all_asset_keys()}
+    assert {k for k, g in groups.items() if g == "training"} == TRAINING
+    assert {k for k, g in groups.items() if g == "models"} == MODELS
+    check_names = {k.name for k in graph.asset_check_keys}
+    assert {"champion_beats_dummy", "champion_auc_plausible", "holdout_stratified"} <= check_names
+
+
+@pytest.fixture(scope="module")
+def run(
+    tiny_synthetic: Path, stand_in_features: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, object]:
+    root = tmp_path_factory.mktemp("pipeline")
+    lake = DataLake(root=str(root / "lake"))
+    for table in ("application_train", "application_test"):
+        ingest_table(tiny_synthetic, table, lake.raw_table(table))
+    stand_in_features.to_parquet(training_assets.features_path(lake))
+    tracking_uri = f"sqlite:///{root / 'mlflow.db'}"
+    resources = {
+        "lake": lake,
+        "source": HomeCreditSource(location=str(tiny_synthetic)),
+        "tracking": MlflowTracking(
+            mlflow_tracking_uri=tracking_uri, artifact_location=str(root / "artifacts")
+        ),
+    }
+    quick = {"n_trials": 2, "timeout_seconds": 20, "folds": 3}
+    config = {
+        "ops": {
+            **{f"{c}_candidate": {"config": quick} for c in model_assets.CANDIDATES},
+            "resampling_experiment": {"config": {"folds": 3}},
+        }
+    }
+    result = dg.materialize(
+        [
+            training_assets.train_holdout_split,
+            training_assets.balanced_training_set,
+            *model_assets.candidates,
+            model_assets.resampling_experiment,
+            champion.champion_model,
+            champion.batch_scores,
+            champion.evaluation_report,
+            *dg.load_asset_checks_from_modules([training_checks, checks]),
+        ],
+        resources=resources,
+        run_config=config,
+    )
+    mlflow.set_tracking_uri(tracking_uri)
+    return {"result": result, "lake": lake, "tracking_uri": tracking_uri}
+
+
+pytestmark = pytest.mark.slow
+
+
+def test_the_whole_training_graph_materialises_and_passes_its_checks(run: dict) -> None:
+    result: dg.ExecuteInProcessResult = run["result"]  # type: ignore[assignment]
+    assert result.success
+    events = result.get_asset_materialization_events()
+    done = {e.asset_key.to_user_string() for e in events if e.asset_key is not None}
+    assert done >= TRAINING | MODELS
+    failed = [e.check_name for e in result.get_asset_check_evaluations() if not e.passed]
+    assert set(failed) <= {"champion_single_row_latency"}
+
+
+def test_scores_every_test_client_in_kaggle_format(run: dict, tiny_synthetic: Path) -> None:
+    lake: DataLake = run["lake"]  # type: ignore[assignment]
+    submission = pd.read_csv(lake.path("outputs", "submission.csv"))
+    decisions = pd.read_csv(lake.path("outputs", "decisions.csv"))
+    test_ids = pd.read_csv(tiny_synthetic / "application_test.csv")["SK_ID_CURR"]
+    assert list(submission.columns) == ["SK_ID_CURR", "TARGET"]
+    assert sorted(submission["SK_ID_CURR"]) == sorted(test_ids)
+    assert set(decisions["decision"]) <= {"accepted", "refused"}
+
+
+def test_the_report_names_the_champion_and_the_oracle(run: dict) -> None:
+    lake: DataLake = run["lake"]  # type: ignore[assignment]
+    report = json.loads(lake.path("reports", "evaluation.json").read_text())
+    assert checks.report_problems(report) == []
+    assert report["data_kind"] == "synthetic" and report["oracle_auc"] > 0.6
+    model = ScoringModel.load(champion.champion_path(lake))
+    assert model.name == report["champion"] and model.data_kind == "synthetic"
+
+
+def test_mlflow_holds_a_parent_run_with_nested_runs_and_the_champion_alias(run: dict) -> None:
+    client = MlflowClient(tracking_uri=run["tracking_uri"])  # type: ignore[arg-type]
+    experiment = client.get_experiment_by_name("credit-scoring")
+    assert experiment is not None
+    runs = client.search_runs([experiment.experiment_id])
+    parents = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
+    assert len(parents) == 1 and parents[0].info.status == "FINISHED"
+    assert parents[0].data.tags["data_kind"] == "synthetic"
+    children = {r.data.tags["mlflow.runName"]: r for r in runs if r not in parents}
+    assert set(model_assets.CANDIDATES) | {"resampling_experiment", "champion"} <= set(children)
+    lightgbm = children["lightgbm"]
+    assert {"git_commit", "data_kind", "dataset_hash"} <= set(lightgbm.data.tags)
+    assert "holdout_auc" in lightgbm.data.metrics and "learning_rate" in lightgbm.data.params
+    figures = {a.path for a in client.list_artifacts(lightgbm.info.run_id, "figures")}
+    assert len(figures) == 4
+    version = client.get_model_version_by_alias(REGISTERED_MODEL, CHAMPION_ALIAS)
+    assert (
+        version.tags["candidate"]
+        == json.loads(
+            run["lake"].path("models", "champion", "champion.json").read_text()  # type: ignore[union-attr]
+        )["champion"]
+    )
