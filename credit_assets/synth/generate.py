@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import multiprocessing
 import os
 import shutil
 import zipfile
@@ -142,7 +143,8 @@ def iter_chunks(
         for chunk in chunks:
             yield generate_chunk(seed, chunk)
         return
-    with ProcessPoolExecutor(workers) as pool:
+    # Spawned, not forked: a fork after Polars has started its thread pool can deadlock.
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         yield from pool.map(generate_chunk, [seed] * len(chunks), chunks)
 
 
