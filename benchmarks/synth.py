@@ -51,7 +51,7 @@ def run(scale: str, out: Path) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("out", type=Path)
     parser.add_argument("--scale", choices=["demo", "full", "both"], default="both")
     parser.add_argument("--keep", action="store_true", help="keep the generated files")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
+from typing import Any
 
 import lightgbm as lgb
 import numpy as np
@@ -23,7 +24,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from credit_assets import kaggle
 
-PARAMS = dict(
+PARAMS: dict[str, Any] = dict(
     n_estimators=300,
     learning_rate=0.03,
     num_leaves=31,
@@ -62,12 +63,13 @@ def aggregate(data: Path, table: str, clients: pl.DataFrame) -> pl.DataFrame:
 
 def cv_auc(x: pd.DataFrame, y: np.ndarray) -> float:
     folds = StratifiedKFold(5, shuffle=True, random_state=0)
-    proba = cross_val_predict(lgb.LGBMClassifier(**PARAMS), x, y, cv=folds, method="predict_proba")
+    model = lgb.LGBMClassifier(**PARAMS)
+    proba = np.asarray(cross_val_predict(model, x, y, cv=folds, method="predict_proba"))
     return float(roc_auc_score(y, proba[:, 1]))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("data", type=Path)
     parser.add_argument("--rows", type=int, default=30_752, help="training clients used")
     args = parser.parse_args()

@@ -26,7 +26,7 @@ def parse_schema(schema_md: str) -> dict[str, list[list[str]]]:
     for line in schema_md.splitlines():
         heading = re.match(r"^## (\w+) \(\d+ columns\)", line)
         if heading:
-            current = heading.group(1)
+            current = str(heading.group(1))
             tables[current] = []
             continue
         row = re.match(r"^\| (\d+) \| (\w+) \| (\w+) \|", line)

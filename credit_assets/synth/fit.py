@@ -78,15 +78,16 @@ def decimals_of(values: np.ndarray) -> int:
 def fit_marginal(series: pd.Series, sentinel: bool, order: list | None = None) -> dict:
     """Describe one column's distribution compactly (categories, discrete values or quantiles)."""
     spec: dict = {"missing": float(series.isna().mean())}
-    values = series.dropna()
+    values: pd.Series = series.dropna()
     if sentinel:
         is_sentinel = values == kaggle.DAYS_SENTINEL
         spec["sentinel"] = float(is_sentinel.mean() * (1 - spec["missing"]))
-        values = values[~is_sentinel]
+        values = values.loc[~is_sentinel]
     if values.dtype == object:
         freq = values.value_counts(normalize=True)
         levels = order if order is not None else freq.index.tolist()
-        spec.update(kind="category", levels=levels, probs=[float(freq.get(lv, 0)) for lv in levels])
+        probs = [float(freq.get(level, 0.0) or 0.0) for level in levels]
+        spec.update(kind="category", levels=levels, probs=probs)
         return spec
     counts = values.value_counts(normalize=True).sort_index()
     array = values.to_numpy(float)
@@ -123,13 +124,13 @@ def normal_scores(series: pd.Series, spec: dict) -> tuple[np.ndarray, float]:
     if "sentinel" in spec:
         seen &= (series != kaggle.DAYS_SENTINEL).to_numpy()
     if spec["kind"] == "continuous":
-        ranks = series[seen].rank(method="average").to_numpy()
+        ranks = series.loc[seen].rank(method="average").to_numpy()
         out[seen] = norm.ppf((ranks - 0.5) / seen.sum())
         return out, 1.0
     levels = spec["levels"] if spec["kind"] == "category" else spec["values"]
     scores, attenuation = level_scores(np.asarray(spec["probs"]))
     lookup = dict(zip(levels, scores, strict=True))
-    out[seen] = series[seen].map(lookup).to_numpy(float)
+    out[seen] = series.loc[seen].map(lookup).to_numpy(float)
     return out, attenuation
 
 
@@ -168,8 +169,8 @@ def latent_correlation(scores: np.ndarray, attenuation: np.ndarray) -> np.ndarra
 
 def category_order(frame: pd.DataFrame, column: str) -> list:
     """Levels ordered by default rate, so the copula can carry their link to risk."""
-    rate = frame.groupby(column)["TARGET"].mean().sort_values()
-    return rate.index.tolist()
+    rate = frame.groupby(column)["TARGET"].mean()
+    return rate.sort_values().index.tolist()  # type: ignore[union-attr]
 
 
 def fit_table(frame: pd.DataFrame, table: str, orders: dict[str, list] | None = None) -> dict:
@@ -188,7 +189,7 @@ def fit_table(frame: pd.DataFrame, table: str, orders: dict[str, list] | None = 
     blocks: list[np.ndarray] = []
     attenuation: list[float] = []
     for column in columns:
-        series = frame[column]
+        series = pd.Series(frame[column])
         order = None
         if series.dtype == object:
             if orders is not None and column in orders:
@@ -228,10 +229,11 @@ def fit_default_model(frame: pd.DataFrame, fitted: dict) -> dict:
     scores = np.nan_to_num(fitted["_scores"], nan=0.0)
     model = LogisticRegression(C=0.05, max_iter=2000)
     model.fit(scores, frame["TARGET"].to_numpy())
-    eta = scores @ model.coef_[0] + model.intercept_[0]
+    coef, intercept = np.asarray(model.coef_)[0], float(np.asarray(model.intercept_)[0])
+    eta = scores @ coef + intercept
     return {
-        "coefficients": np.round(model.coef_[0], 5).tolist(),
-        "intercept": float(model.intercept_[0]),
+        "coefficients": np.round(coef, 5).tolist(),
+        "intercept": intercept,
         "eta_mean": float(eta.mean()),
         "eta_std": float(eta.std()),
     }
@@ -253,8 +255,9 @@ def main(real_dir: Path) -> None:
             fitted = {"marginals": fitted["marginals"]}
         stats["tables"][table] = fitted
         print(f"{table}: {len(fitted['marginals'])} columns", file=sys.stderr)
-    with gzip.open(STATS_FILE, "wt") as handle:
-        json.dump(stats, handle, separators=(",", ":"))
+    payload = json.dumps(stats, separators=(",", ":")).encode()
+    with gzip.GzipFile(STATS_FILE, "wb", mtime=0) as handle:  # same statistics, same bytes
+        handle.write(payload)
 
 
 if __name__ == "__main__":

@@ -197,8 +197,12 @@ def _write_extras(
     pl.DataFrame({"SK_ID_CURR": ids, "split": splits, "probability": probability}).write_csv(
         out / TRUTH_DIR / "true_default_probability.csv"
     )
-    settings = {"seed": seed, "train_clients": n_train, "test_clients": n_test}
-    settings["default_model"] = asdict(DefaultModel())
+    settings = {
+        "seed": seed,
+        "train_clients": n_train,
+        "test_clients": n_test,
+        "default_model": asdict(DefaultModel()),
+    }
     (out / TRUTH_DIR / "generator.json").write_text(json.dumps(settings, indent=1) + "\n")
     test_ids = ids[splits == "test"]
     pl.DataFrame({"SK_ID_CURR": test_ids, "TARGET": np.full(len(test_ids), 0.5)}).write_csv(
