@@ -1,0 +1,113 @@
+"""Time the client feature build from the Kaggle CSVs, through the code the Dagster assets run.
+
+Usage:
+    python benchmarks/features.py DATA_DIR [--reader ingest|polars] [--out FILE.parquet]
+
+DATA_DIR holds the eight Kaggle CSVs (plain, .gz, or the competition zip with ``--reader
+ingest``). ``ingest`` reads each table with ``credit_assets.ingest.read_table``, the raw assets'
+own reader (schema enforced, validated, hashed); ``polars`` scans the CSVs with the Kaggle dtypes
+instead, so each feature group parses its own file inside its query. Either way the tables go
+through ``credit_assets.features.build.build_all``, as the feature assets do, and the table is
+written as Parquet. The last line is ``features: R rows x C columns; T s; peak G GB``, comparable
+with ``pandas_reference_features.py`` run on the same folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import polars as pl
+
+from credit_assets.features.build import (
+    APPLICATION,
+    PARQUET_COMPRESSION,
+    SIDE_GROUPS,
+    build_client_features,
+)
+from credit_assets.features.common import KEY
+from credit_assets.ingest import locate_source, read_table
+from credit_assets.kaggle import TABLES, schema
+
+POLARS_TYPES = {"int64": pl.Int64, "float64": pl.Float64, "object": pl.String}
+
+
+class IngestedTables(Mapping[str, pl.LazyFrame]):
+    """Kaggle tables read on access with the ingestion reader (nothing kept between groups)."""
+
+    def __init__(self, data: Path) -> None:
+        self._files = locate_source(data)
+
+    def __getitem__(self, table: str) -> pl.LazyFrame:
+        frame = pl.from_arrow(read_table(self._files.file(table)).data)
+        assert isinstance(frame, pl.DataFrame)
+        return frame.lazy()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(TABLES)
+
+    def __len__(self) -> int:
+        return len(TABLES)
+
+
+def scan_csvs(data: Path) -> dict[str, pl.LazyFrame]:
+    """Lazy scans of the plain CSVs with the Kaggle dtypes (``.csv.gz`` is read eagerly)."""
+    tables = {}
+    for table in TABLES:
+        spec = schema(table)
+        types = {c: POLARS_TYPES[d] for c, d in zip(spec.columns, spec.dtypes, strict=True)}
+        plain = data / f"{table}.csv"
+        if plain.exists():
+            tables[table] = pl.scan_csv(plain, schema_overrides=types)
+        else:
+            tables[table] = pl.read_csv(data / f"{table}.csv.gz", schema_overrides=types).lazy()
+    return tables
+
+
+def peak_gb() -> float:
+    """Peak resident memory of this process or of any child it waited for, in GB."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) / 1024**2
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("data", type=Path)
+    parser.add_argument("--reader", choices=("ingest", "polars"), default="ingest")
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+    start = time.perf_counter()
+    raw = IngestedTables(args.data) if args.reader == "ingest" else scan_csvs(args.data)
+    train = raw["application_train"]
+    application = APPLICATION.compute(train, raw["application_test"])
+    training_ids = train.select(KEY).collect().to_series()
+    print(f"{APPLICATION.name}: {time.perf_counter() - start:.1f} s", flush=True)
+    parts = []
+    for group in SIDE_GROUPS:
+        began = time.perf_counter()
+        parts.append(group.build(raw))
+        print(f"{group.name}: {time.perf_counter() - began:.1f} s", flush=True)
+    began = time.perf_counter()
+    features, report = build_client_features(application, parts, training_ids)
+    built = time.perf_counter()
+    print(f"client table: {built - began:.1f} s", flush=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        out = args.out or Path(scratch) / "client_features.parquet"
+        features.write_parquet(out, compression=PARQUET_COMPRESSION)
+        written = time.perf_counter()
+    print(f"write: {written - built:.1f} s", flush=True)
+    dropped = len(report.dropped_missing), len(report.dropped_constant)
+    print(f"dropped: {dropped[0]} mostly missing, {dropped[1]} constant", flush=True)
+    print(
+        f"features: {features.height} rows x {features.width} columns; "
+        f"{written - start:.1f} s; peak {peak_gb():.2f} GB"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,151 @@
+"""Assemble the client feature table: one row per training and test client, keyed by SK_ID_CURR.
+
+Every feature group is a pure function of raw Kaggle tables (as Polars LazyFrames) listed in
+:data:`GROUPS`; the Dagster assets and ``benchmarks/features.py`` both go through it. The assembled
+table has LightGBM-safe names, no infinities or NaN (missing is null), and no TARGET: labels live
+in their own table. Columns that are mostly missing or constant *on training clients* are dropped,
+which uses no label and no test row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from credit_assets.features.application import application_features, applications
+from credit_assets.features.bureau import bureau_features
+from credit_assets.features.common import KEY, safe_name
+from credit_assets.features.credit_card import credit_card_features
+from credit_assets.features.installments import installment_features
+from credit_assets.features.pos_cash import pos_cash_features
+from credit_assets.features.previous import previous_features
+
+DEFAULT_MAX_MISSING_SHARE = 0.95
+FEATURE_FLOAT = pl.Float32
+PARQUET_COMPRESSION = "lz4"
+
+
+@dataclass(frozen=True)
+class FeatureGroup:
+    """A feature table computed from some Kaggle tables (passed in the order of ``tables``)."""
+
+    name: str
+    tables: tuple[str, ...]
+    compute: Callable[..., pl.DataFrame]
+
+    def build(self, raw: Mapping[str, pl.LazyFrame]) -> pl.DataFrame:
+        """Compute the group's table from LazyFrames keyed by Kaggle table name."""
+        return self.compute(*(raw[t] for t in self.tables))
+
+
+def _application_group(train: pl.LazyFrame, test: pl.LazyFrame) -> pl.DataFrame:
+    return application_features(applications(train, test)).collect()
+
+
+APPLICATION = FeatureGroup(
+    "application_features", ("application_train", "application_test"), _application_group
+)
+SIDE_GROUPS = (
+    FeatureGroup("bureau_features", ("bureau", "bureau_balance"), bureau_features),
+    FeatureGroup("previous_application_features", ("previous_application",), previous_features),
+    FeatureGroup("pos_cash_features", ("POS_CASH_balance",), pos_cash_features),
+    FeatureGroup("installment_features", ("installments_payments",), installment_features),
+    FeatureGroup("credit_card_features", ("credit_card_balance",), credit_card_features),
+)
+GROUPS = (APPLICATION, *SIDE_GROUPS)
+
+
+@dataclass
+class BuildReport:
+    """What assembling the client table did: rows, columns and dropped columns with the reason."""
+
+    rows: int = 0
+    columns: int = 0
+    dropped_missing: dict[str, float] = field(default_factory=dict)
+    dropped_constant: list[str] = field(default_factory=list)
+
+
+def clean(frame: pl.DataFrame) -> pl.DataFrame:
+    """LightGBM-safe names; infinities and NaN made missing; numeric features stored as float32.
+
+    float32 halves the table's memory and file size (LightGBM bins features in float32 anyway),
+    and one numeric type lets a new client's row be aligned without a per-column schema. The key
+    stays an integer, categorical features stay strings.
+
+    Raises:
+        ValueError: if two columns would get the same safe name.
+    """
+    safe = [safe_name(c) for c in frame.columns]
+    if len(set(safe)) != len(safe):
+        clashes = sorted({s for s in safe if safe.count(s) > 1})
+        raise ValueError(f"columns clash once made safe: {clashes}")
+    numeric = [c for c, t in frame.schema.items() if t.is_numeric() or t == pl.Boolean]
+    numbers = pl.col([c for c in numeric if c != KEY]).cast(FEATURE_FLOAT)
+    cleaned = frame.with_columns(pl.when(numbers.is_finite()).then(numbers))
+    return cleaned.rename(dict(zip(frame.columns, safe, strict=True)))
+
+
+def assemble(application: pl.DataFrame, parts: Sequence[pl.DataFrame]) -> pl.DataFrame:
+    """Application features with every side-table group aligned to its rows, then cleaned.
+
+    Each group is aligned to the application keys on its own and the results are placed side by
+    side, so no wide intermediate table is copied once per group.
+    """
+    keys = application.select(KEY)
+    aligned = [keys.join(p, on=KEY, how="left", maintain_order="left").drop(KEY) for p in parts]
+    return clean(pl.concat([application, *aligned], how="horizontal"))
+
+
+def uninformative_columns(
+    frame: pl.DataFrame, training_ids: pl.Series, max_missing_share: float
+) -> tuple[dict[str, float], list[str]]:
+    """Columns missing in more than ``max_missing_share`` of training rows, and constant ones.
+
+    Only training clients count, so the selection never looks at test rows (and never at labels).
+    """
+    train = frame.filter(pl.col(KEY).is_in(training_ids.implode())).drop(KEY)
+    rows = max(train.height, 1)
+    nulls = train.null_count().row(0, named=True)
+    missing = {c: n / rows for c, n in nulls.items() if n / rows > max_missing_share}
+    numeric = [c for c, t in train.schema.items() if t.is_numeric() and c not in missing]
+    lows = train.select(pl.col(numeric).min()).row(0, named=True)
+    highs = train.select(pl.col(numeric).max()).row(0, named=True)
+    constant = [c for c in numeric if lows[c] == highs[c]]
+    others = [c for c in train.columns if c not in numeric and c not in missing]
+    counts = train.select(pl.col(others).drop_nulls().n_unique()).row(0, named=True)
+    constant += [c for c in others if counts[c] <= 1]
+    return missing, constant
+
+
+def build_client_features(
+    application: pl.DataFrame,
+    parts: Sequence[pl.DataFrame],
+    training_ids: pl.Series,
+    max_missing_share: float = DEFAULT_MAX_MISSING_SHARE,
+) -> tuple[pl.DataFrame, BuildReport]:
+    """The final client table and a report of what was dropped."""
+    frame = assemble(application, parts)
+    missing, constant = uninformative_columns(frame, training_ids, max_missing_share)
+    frame = frame.drop([*missing, *constant])
+    report = BuildReport(frame.height, frame.width - 1, missing, constant)
+    return frame, report
+
+
+def feature_columns(frame: pl.DataFrame | pl.LazyFrame) -> list[str]:
+    """The feature columns of a client table: every column but the key."""
+    schema = frame.collect_schema() if isinstance(frame, pl.LazyFrame) else frame.schema
+    return [c for c in schema.names() if c != KEY]
+
+
+def build_all(
+    raw: Mapping[str, pl.LazyFrame],
+    max_missing_share: float = DEFAULT_MAX_MISSING_SHARE,
+) -> tuple[pl.DataFrame, BuildReport]:
+    """Every group, then the client table, in one process: what the assets do, in memory."""
+    train = raw["application_train"]
+    application = APPLICATION.compute(train, raw["application_test"])
+    training_ids = train.select(KEY).collect().to_series()
+    parts = [group.build(raw) for group in SIDE_GROUPS]
+    return build_client_features(application, parts, training_ids, max_missing_share)

@@ -1,0 +1,83 @@
+"""Small Polars helpers shared by every feature module: names, ratios, sentinels, categories.
+
+Naming follows the public recipe the project measures itself against: ``{PREFIX}_{COLUMN}_{AGG}``
+(``BURO_DAYS_CREDIT_MEAN``) and ``{PREFIX}_{COLUMN}_{VALUE}_MEAN`` for the share of rows holding a
+category value, with every name made safe for LightGBM by :func:`safe_name`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+
+import polars as pl
+
+from credit_assets.kaggle import DAYS_SENTINEL
+
+KEY = "SK_ID_CURR"
+
+
+def safe_name(name: str) -> str:
+    """A column name LightGBM accepts: letters, digits and single underscores only.
+
+    >>> safe_name("PREV_CHANNEL_TYPE_AP+ (Cash loan)_MEAN")
+    'PREV_CHANNEL_TYPE_AP_Cash_loan_MEAN'
+    """
+    return re.sub(r"_+", "_", re.sub(r"[^0-9A-Za-z_]", "_", name)).strip("_")
+
+
+def div(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:
+    """``numerator / denominator`` as pandas computes it: x/0 is infinite, 0/0 is missing.
+
+    Used for the recipe's own ratios so aggregates match it; infinities become missing when the
+    client table is assembled.
+    """
+    return (numerator.cast(pl.Float64) / denominator).fill_nan(None)
+
+
+def ratio(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:
+    """``numerator / denominator``, missing when the denominator is zero or missing."""
+    return pl.when(denominator != 0).then(numerator.cast(pl.Float64) / denominator)
+
+
+def sentinel_to_null(columns: Iterable[str]) -> list[pl.Expr]:
+    """Replace the 365243 "infinity" in day columns with missing."""
+    return [
+        pl.when(pl.col(c) == DAYS_SENTINEL).then(None).otherwise(pl.col(c)).alias(c)
+        for c in columns
+    ]
+
+
+def encode_categories(categories: Mapping[str, Sequence[str]]) -> list[pl.Expr]:
+    """Each categorical column replaced by the position of its value in the fixed list (UInt8).
+
+    Missing stays missing and a value outside the list becomes ``len(values)``. Small integer
+    codes sort, gather and compare far faster than strings.
+    """
+    return [
+        pl.when(pl.col(column).is_not_null())
+        .then(pl.col(column).replace_strict(values, range(len(values)), default=len(values)))
+        .cast(pl.UInt8)
+        .alias(column)
+        for column, values in categories.items()
+    ]
+
+
+def is_value(categories: Mapping[str, Sequence[str]], column: str, value: str) -> pl.Expr:
+    """True where the encoded ``column`` holds ``value`` (False where missing)."""
+    return pl.col(column).eq_missing(categories[column].index(value))
+
+
+def sorted_rows(frame: pl.LazyFrame, *keys: str) -> pl.DataFrame:
+    """``frame`` sorted by ``keys``, materialised for :func:`summary.summarise`.
+
+    Encode strings and drop unused columns first, so the sort moves as few bytes as possible.
+    """
+    return frame.sort(*keys).collect()
+
+
+def join_all(base: pl.DataFrame, others: Sequence[pl.DataFrame], key: str = KEY) -> pl.DataFrame:
+    """Left-join every frame onto ``base`` by ``key``."""
+    for other in others:
+        base = base.join(other, on=key, how="left")
+    return base

@@ -1,0 +1,128 @@
+"""Previous Home Credit applications: amounts, decisions, an interest-rate proxy and recency.
+
+Aggregated per client over all applications (``PREV_``), approved ones (``APPROVED_``) and refused
+ones (``REFUSED_``). Day columns holding the 365243 sentinel are made missing first.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+import polars as pl
+
+from credit_assets.features.categories import PREVIOUS
+from credit_assets.features.common import (
+    KEY,
+    div,
+    encode_categories,
+    is_value,
+    join_all,
+    ratio,
+    sentinel_to_null,
+    sorted_rows,
+)
+from credit_assets.features.summary import Agg, aggs, summarise
+
+Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
+
+MONTHS_PER_YEAR = 12
+RECENT_DAYS = (365, 730)
+SENTINEL_DAYS = (
+    "DAYS_FIRST_DRAWING",
+    "DAYS_FIRST_DUE",
+    "DAYS_LAST_DUE_1ST_VERSION",
+    "DAYS_LAST_DUE",
+    "DAYS_TERMINATION",
+)
+
+# The recipe's numeric aggregates, computed over all, approved and refused applications.
+NUMERIC = {
+    "AMT_ANNUITY": ["min", "max", "mean"],
+    "AMT_APPLICATION": ["min", "max", "mean"],
+    "AMT_CREDIT": ["min", "max", "mean"],
+    "APP_CREDIT_PERC": ["min", "max", "mean", "var"],
+    "AMT_DOWN_PAYMENT": ["min", "max", "mean"],
+    "AMT_GOODS_PRICE": ["min", "max", "mean"],
+    "HOUR_APPR_PROCESS_START": ["min", "max", "mean"],
+    "RATE_DOWN_PAYMENT": ["min", "max", "mean"],
+    "DAYS_DECISION": ["min", "max", "mean"],
+    "CNT_PAYMENT": ["mean", "sum"],
+}
+EXTRA = {
+    "SIMPLE_RATE": ["min", "max", "mean"],
+    "ANNUITY_CREDIT_RATIO": ["mean"],
+    "DAYS_LAST_DUE_1ST_VERSION": ["min", "max", "mean"],
+    "DAYS_TERMINATION": ["max"],
+}
+# The latest application (rows are sorted by decision day within a client).
+LAST = {
+    "PREV_LAST_REFUSED": "REFUSED",
+    "PREV_LAST_AMT_CREDIT": "AMT_CREDIT",
+    "PREV_LAST_SIMPLE_RATE": "SIMPLE_RATE",
+    "PREV_LAST_APP_CREDIT_PERC": "APP_CREDIT_PERC",
+}
+
+
+def with_row_features(previous: Frame) -> Frame:
+    """Sentinels to missing, decision flags (categories already encoded), application/credit
+    ratio and a simple annual interest-rate proxy solving
+    ``annuity * payments = credit * (1 + rate * years)``.
+    """
+    annuity, credit, payments = pl.col("AMT_ANNUITY"), pl.col("AMT_CREDIT"), pl.col("CNT_PAYMENT")
+    total_paid = ratio(annuity * payments, credit)
+    # Approved loans whose first-version last due date is still ahead: being repaid now.
+    still_due = pl.col("APPROVED") & (pl.col("DAYS_LAST_DUE_1ST_VERSION") > 0).fill_null(False)
+    decided = pl.col("DAYS_DECISION")
+    return (
+        previous.with_columns(*sentinel_to_null(SENTINEL_DAYS))
+        .with_columns(
+            is_value(PREVIOUS, "NAME_CONTRACT_STATUS", "Approved").alias("APPROVED"),
+            is_value(PREVIOUS, "NAME_CONTRACT_STATUS", "Refused").alias("REFUSED"),
+            div(pl.col("AMT_APPLICATION"), credit).alias("APP_CREDIT_PERC"),
+            ratio((total_paid - 1) * MONTHS_PER_YEAR, payments).alias("SIMPLE_RATE"),
+            ratio(annuity, credit).alias("ANNUITY_CREDIT_RATIO"),
+        )
+        .with_columns(
+            still_due.alias("STILL_DUE"),
+            pl.when(still_due).then(annuity).alias("DUE_ANNUITY"),
+            *[(decided >= -d).alias(f"RECENT_{d // 365}Y") for d in RECENT_DAYS],
+            *[
+                ((decided >= -d) & pl.col("REFUSED")).alias(f"RECENT_REFUSED_{d // 365}Y")
+                for d in RECENT_DAYS
+            ],
+        )
+    )
+
+
+def previous_features(previous: pl.LazyFrame) -> pl.DataFrame:
+    """One row per client with previous applications."""
+    used = {KEY, "SK_ID_PREV", *NUMERIC, *SENTINEL_DAYS, *PREVIOUS} - {"APP_CREDIT_PERC"}
+    encoded = previous.select(sorted(used)).with_columns(encode_categories(PREVIOUS))
+    rows = with_row_features(sorted_rows(encoded, KEY, "DAYS_DECISION", "SK_ID_PREV"))
+    spec = {**NUMERIC, **EXTRA}
+    overall = summarise(
+        rows,
+        [*aggs(spec, "PREV"), *_decisions(), *[Agg(n, c, "last") for n, c in LAST.items()]],
+        PREVIOUS,
+        "PREV",
+    )
+    approved = summarise(rows.filter(pl.col("APPROVED")), aggs(spec, "APPROVED"))
+    refused = summarise(rows.filter(pl.col("REFUSED")), aggs(spec, "REFUSED"))
+    return join_all(overall, [approved, refused])
+
+
+def _decisions() -> list[Agg]:
+    """Counts of applications, approvals, refusals and loans still being repaid, overall and in
+    the last one and two years."""
+    return [
+        Agg("PREV_COUNT", KEY, "size"),
+        Agg("PREV_APPROVED_COUNT", "APPROVED", "sum"),
+        Agg("PREV_REFUSED_COUNT", "REFUSED", "sum"),
+        Agg("PREV_ACTIVE_COUNT", "STILL_DUE", "sum"),
+        Agg("PREV_ACTIVE_AMT_ANNUITY_SUM", "DUE_ANNUITY", "sum"),
+        *[Agg(f"PREV_COUNT_{d // 365}Y", f"RECENT_{d // 365}Y", "sum") for d in RECENT_DAYS],
+        *[
+            Agg(f"PREV_REFUSED_COUNT_{d // 365}Y", f"RECENT_REFUSED_{d // 365}Y", "sum")
+            for d in RECENT_DAYS
+        ],
+    ]

@@ -1,0 +1,92 @@
+"""Names, ratios, sentinels, category codes and per-client summaries on hand-made frames."""
+
+from __future__ import annotations
+
+import math
+
+import polars as pl
+import pytest
+
+from credit_assets.features.common import (
+    div,
+    encode_categories,
+    is_value,
+    ratio,
+    safe_name,
+    sentinel_to_null,
+)
+from credit_assets.features.summary import Agg, aggs, summarise
+
+
+@pytest.mark.parametrize(
+    ("raw", "safe"),
+    [
+        ("PREV_CHANNEL_TYPE_AP+ (Cash loan)_MEAN", "PREV_CHANNEL_TYPE_AP_Cash_loan_MEAN"),
+        ("PREV_NAME_TYPE_SUITE_Spouse, partner_MEAN", "PREV_NAME_TYPE_SUITE_Spouse_partner_MEAN"),
+        ('A"B:C[D]{E}', "A_B_C_D_E"),
+        ("_STATUS_0_MEAN", "STATUS_0_MEAN"),
+    ],
+)
+def test_safe_name_keeps_letters_digits_and_single_underscores(raw: str, safe: str) -> None:
+    assert safe_name(raw) == safe
+
+
+def test_div_follows_pandas_and_ratio_is_missing_on_zero() -> None:
+    frame = pl.DataFrame({"a": [1.0, 0.0, 3.0, None], "b": [0.0, 0.0, 2.0, 1.0]})
+    out = frame.select(div(pl.col("a"), pl.col("b")).alias("d"), ratio(pl.col("a"), pl.col("b")))
+    assert out["d"].to_list() == [math.inf, None, 1.5, None]
+    assert out["a"].to_list() == [None, None, 1.5, None]
+
+
+def test_sentinel_becomes_missing() -> None:
+    frame = pl.DataFrame({"DAYS_X": [365243, -10, None]})
+    assert frame.select(sentinel_to_null(["DAYS_X"]))["DAYS_X"].to_list() == [None, -10, None]
+
+
+def test_categories_become_fixed_codes() -> None:
+    categories = {"C": ("a", "b")}
+    frame = pl.DataFrame({"C": ["b", "a", None, "zz"]}).with_columns(encode_categories(categories))
+    assert frame["C"].to_list() == [1, 0, None, 2]
+    assert frame.select(is_value(categories, "C", "a"))["C"].to_list() == [
+        False,
+        True,
+        False,
+        False,
+    ]
+
+
+def test_summarise_matches_hand_computed_values() -> None:
+    # Client 1: x = 1, 3, missing; client 2: x = 5.  Sorted by client.
+    frame = pl.DataFrame(
+        {
+            "SK_ID_CURR": [1, 1, 1, 2],
+            "x": [1.0, 3.0, None, 5.0],
+            "loan": [10, 10, 11, 12],
+            "C": [0, None, 1, 0],
+        }
+    ).with_columns(pl.col("C").cast(pl.UInt8))
+    specs = [
+        *aggs({"x": ["min", "max", "mean", "sum", "var", "count"]}, "P"),
+        Agg("P_ROWS", "x", "size"),
+        Agg("P_LOANS", "loan", "nunique"),
+        Agg("P_LAST_X", "x", "last"),
+    ]
+    out = summarise(frame, specs, {"C": ("a", "b")}, "P", ("mean", "sum", "min", "max", "var"))
+    one, two = out.sort("SK_ID_CURR").rows(named=True)
+    assert (one["P_x_MIN"], one["P_x_MAX"], one["P_x_MEAN"], one["P_x_SUM"]) == (1, 3, 2, 4)
+    assert one["P_x_VAR"] == pytest.approx(2.0)  # ((1-2)^2 + (3-2)^2) / (2-1)
+    assert (one["P_x_COUNT"], one["P_ROWS"], one["P_LOANS"], one["P_LAST_X"]) == (2, 3, 2, None)
+    assert one["P_C_a_MEAN"] == pytest.approx(1 / 3)
+    assert one["P_C_nan_SUM"] == 1
+    assert (one["P_C_b_MIN"], one["P_C_b_MAX"]) == (0, 1)
+    assert one["P_C_a_VAR"] == pytest.approx(1 / 3)  # 0/1 values 1,0,0: mean 1/3, var 1/3
+    assert two["P_x_VAR"] is None  # one value: no sample variance
+    assert (two["P_C_a_MEAN"], two["P_C_a_MIN"], two["P_C_a_VAR"]) == (1.0, 1.0, None)
+
+
+def test_summarise_sums_nothing_to_zero_and_averages_nothing_to_missing() -> None:
+    frame = pl.DataFrame(
+        {"SK_ID_CURR": [7, 7], "x": [None, None]}, schema_overrides={"x": pl.Float64}
+    )
+    row = summarise(frame, aggs({"x": ["sum", "mean", "max"]}, "P")).row(0, named=True)
+    assert (row["P_x_SUM"], row["P_x_MEAN"], row["P_x_MAX"]) == (0, None, None)
