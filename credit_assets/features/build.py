@@ -9,8 +9,11 @@ which uses no label and no test row.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import polars as pl
 
@@ -24,7 +27,6 @@ from credit_assets.features.previous import previous_features
 
 DEFAULT_MAX_MISSING_SHARE = 0.95
 FEATURE_FLOAT = pl.Float32
-PARQUET_COMPRESSION = "lz4"
 
 
 @dataclass(frozen=True)
@@ -47,11 +49,12 @@ def _application_group(train: pl.LazyFrame, test: pl.LazyFrame) -> pl.DataFrame:
 APPLICATION = FeatureGroup(
     "application_features", ("application_train", "application_test"), _application_group
 )
+# Largest first, so that groups built side by side finish close together.
 SIDE_GROUPS = (
     FeatureGroup("bureau_features", ("bureau", "bureau_balance"), bureau_features),
+    FeatureGroup("installment_features", ("installments_payments",), installment_features),
     FeatureGroup("previous_application_features", ("previous_application",), previous_features),
     FeatureGroup("pos_cash_features", ("POS_CASH_balance",), pos_cash_features),
-    FeatureGroup("installment_features", ("installments_payments",), installment_features),
     FeatureGroup("credit_card_features", ("credit_card_balance",), credit_card_features),
 )
 GROUPS = (APPLICATION, *SIDE_GROUPS)
@@ -109,13 +112,17 @@ def uninformative_columns(
     rows = max(train.height, 1)
     nulls = train.null_count().row(0, named=True)
     missing = {c: n / rows for c, n in nulls.items() if n / rows > max_missing_share}
-    numeric = [c for c, t in train.schema.items() if t.is_numeric() and c not in missing]
-    lows = train.select(pl.col(numeric).min()).row(0, named=True)
-    highs = train.select(pl.col(numeric).max()).row(0, named=True)
-    constant = [c for c in numeric if lows[c] == highs[c]]
-    others = [c for c in train.columns if c not in numeric and c not in missing]
-    counts = train.select(pl.col(others).drop_nulls().n_unique()).row(0, named=True)
-    constant += [c for c in others if counts[c] <= 1]
+    kept = [c for c in train.columns if c not in missing]
+    numeric = [c for c in kept if train.schema[c].is_numeric()]
+    # A numeric column is constant when its smallest and largest values agree (or it is empty).
+    spread = train.select(
+        *(pl.col(c).min().alias(f"min {c}") for c in numeric),
+        *(pl.col(c).max().alias(f"max {c}") for c in numeric),
+        *(pl.col(c).drop_nulls().n_unique().alias(f"n {c}") for c in kept if c not in numeric),
+    )
+    stats = spread.row(0, named=True) if spread.width else {}
+    constant = [c for c in numeric if stats[f"min {c}"] == stats[f"max {c}"]]
+    constant += [c for c in kept if c not in numeric and stats[f"n {c}"] <= 1]
     return missing, constant
 
 
@@ -133,19 +140,39 @@ def build_client_features(
     return frame, report
 
 
-def feature_columns(frame: pl.DataFrame | pl.LazyFrame) -> list[str]:
-    """The feature columns of a client table: every column but the key."""
-    schema = frame.collect_schema() if isinstance(frame, pl.LazyFrame) else frame.schema
-    return [c for c in schema.names() if c != KEY]
+def write_table(table: pl.DataFrame, path: Path) -> None:
+    """Write a feature table as Parquet: LZ4 and no column statistics, the fastest to write of
+    the options measured (nothing filters these tables by value, so statistics buy nothing)."""
+    table.write_parquet(path, compression="lz4", statistics=False)
+
+
+def build_groups(
+    raw: Mapping[str, pl.LazyFrame], groups: Sequence[FeatureGroup] = SIDE_GROUPS, workers: int = 2
+) -> dict[str, tuple[pl.DataFrame, float]]:
+    """Each group's table and seconds, ``workers`` groups at a time.
+
+    Polars releases the GIL, so threads overlap one group's single-threaded stretches (sorting
+    small frames, writing) with another's parallel ones, as Dagster runs independent assets.
+    """
+
+    def timed(group: FeatureGroup) -> tuple[pl.DataFrame, float]:
+        started = time.perf_counter()
+        table = group.build(raw)
+        return table, time.perf_counter() - started
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        results = list(pool.map(timed, groups))
+    return {g.name: result for g, result in zip(groups, results, strict=True)}
 
 
 def build_all(
     raw: Mapping[str, pl.LazyFrame],
     max_missing_share: float = DEFAULT_MAX_MISSING_SHARE,
+    workers: int = 2,
 ) -> tuple[pl.DataFrame, BuildReport]:
     """Every group, then the client table, in one process: what the assets do, in memory."""
     train = raw["application_train"]
     application = APPLICATION.compute(train, raw["application_test"])
     training_ids = train.select(KEY).collect().to_series()
-    parts = [group.build(raw) for group in SIDE_GROUPS]
+    parts = [table for table, _ in build_groups(raw, SIDE_GROUPS, workers).values()]
     return build_client_features(application, parts, training_ids, max_missing_share)

@@ -17,9 +17,9 @@ from credit_assets.defs.resources import DataLake
 from credit_assets.features.build import (
     DEFAULT_MAX_MISSING_SHARE,
     GROUPS,
-    PARQUET_COMPRESSION,
     FeatureGroup,
     build_client_features,
+    write_table,
 )
 from credit_assets.features.common import KEY
 from credit_assets.features.serving import FeatureSpec
@@ -71,7 +71,7 @@ def spec_path(lake: DataLake) -> Path:
 
 def table_metadata(
     table: pl.DataFrame, path: Path, seconds: float
-) -> dict[str, dg.RawMetadataValue]:
+) -> "dict[str, dg.RawMetadataValue]":
     """Rows, columns, seconds and the most-missing columns of a feature table."""
     shares = table.null_count().row(0, named=True)
     top = sorted(shares.items(), key=lambda item: -item[1])[:TOP_MISSING]
@@ -104,7 +104,7 @@ def feature_group_asset(group: FeatureGroup) -> dg.AssetsDefinition:
         }
         table = group.build(raw)
         path = features_path(lake, group.name)
-        table.write_parquet(path, compression=PARQUET_COMPRESSION)
+        write_table(table, path)
         return dg.MaterializeResult(
             metadata=table_metadata(table, path, time.perf_counter() - started)
         )
@@ -139,7 +139,7 @@ def client_features(config: ClientFeaturesConfig, lake: DataLake) -> dg.Material
         application, parts, training_ids.get_column(KEY), config.max_missing_share
     )
     path = features_path(lake, "client_features")
-    table.write_parquet(path, compression=PARQUET_COMPRESSION)
+    write_table(table, path)
     spec_path(lake).write_text(FeatureSpec.of(table).to_json())
     metadata = table_metadata(table, path, time.perf_counter() - started)
     metadata |= {
