@@ -3,6 +3,9 @@
 ``HOME_CREDIT_DATA``  the Kaggle zip or a folder of its CSVs (default: the synthetic demo data)
 ``CREDIT_DATA_DIR``   where the pipeline writes its outputs (default: ``data/`` in the project)
 ``MLFLOW_TRACKING_URI`` the MLflow store (default: SQLite ``mlflow/mlflow.db`` under the data dir)
+``CREDIT_RETRAIN_CRON`` when the scheduled retraining runs (default: Mondays 03:00, ``0 3 * * 1``)
+``CREDIT_RETRAIN_TIMEZONE`` the time zone of that cron (default: ``UTC``)
+``CREDIT_PREDICTION_LOG`` the SQLite file of served predictions (default: under the data dir)
 """
 
 from __future__ import annotations
@@ -33,3 +36,20 @@ def mlflow_tracking_uri() -> str:
     """The MLflow store: ``MLFLOW_TRACKING_URI`` if set, else a local SQLite file under the data."""
     configured = os.environ.get("MLFLOW_TRACKING_URI")
     return configured or f"sqlite:///{data_dir() / 'mlflow' / 'mlflow.db'}"
+
+
+def retraining_cron() -> str:
+    """The cron of the scheduled retraining: ``CREDIT_RETRAIN_CRON`` if set, else weekly."""
+    return os.environ.get("CREDIT_RETRAIN_CRON") or "0 3 * * 1"
+
+
+def retraining_timezone() -> str:
+    """The time zone the retraining cron is read in: ``CREDIT_RETRAIN_TIMEZONE`` or UTC."""
+    return os.environ.get("CREDIT_RETRAIN_TIMEZONE") or "UTC"
+
+
+def prediction_log_path() -> Path:
+    """Where the service appends every prediction: ``CREDIT_PREDICTION_LOG`` if set, else
+    ``monitoring/predictions.sqlite`` under the data dir."""
+    configured = os.environ.get("CREDIT_PREDICTION_LOG")
+    return Path(configured) if configured else data_dir() / "monitoring" / "predictions.sqlite"

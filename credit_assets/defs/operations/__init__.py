@@ -1,0 +1,1 @@
+"""Scheduled retraining and the failure report: on by default under ``dagster dev``."""
