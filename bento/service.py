@@ -1,0 +1,103 @@
+"""``credit_scorer``: the champion's probability of default, decision and reasons over HTTP.
+
+POST /predict        {"sk_id_curr": 100002} or {"application": {...raw Kaggle fields...}}
+POST /predict_batch  {"sk_id_curr": [...]} or {"applications": [...]} (10,000 ids, 1,000 apps)
+POST /explain        {"sk_id_curr": 100002, "top_k": 10}: exact contributions with descriptions
+GET  /model_info     name, version, metrics, threshold, dates, feature count, data kind
+GET  /livez /readyz /metrics  BentoML's health and Prometheus endpoints
+
+Serve with ``bentoml serve credit_scorer:latest`` (a packaged Bento) or ``bentoml serve
+bento.service:CreditScorer`` (from the source tree); both load the latest
+``credit_scoring_champion`` model from ``BENTOML_HOME``. When ``CREDIT_API_KEY`` is set, every
+call but the health and metrics endpoints needs it (``X-API-Key`` or ``Authorization: Bearer``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import bentoml
+from fastapi import FastAPI
+
+with bentoml.importing():
+    from credit_assets.serving import config
+    from credit_assets.serving.guard import RequestGuard
+    from credit_assets.serving.packaging import MODEL_NAME, serving_requirements
+    from credit_assets.serving.schemas import (
+        BatchPrediction,
+        BatchRequest,
+        ExplainRequest,
+        Explanation,
+        ModelInfo,
+        Prediction,
+        PredictRequest,
+    )
+    from credit_assets.serving.scorer import Scorer, UnknownClientError
+
+IMAGE = bentoml.images.Image(python_version="3.11", lock_python_packages=False).python_packages(
+    *serving_requirements()
+)
+
+web = FastAPI(title="credit_scorer pages", docs_url=None, redoc_url=None, openapi_url=None)
+"""Plain HTTP routes beside the API (GET /model_info); the explainer UI mounts here too."""
+
+
+@bentoml.service(
+    name="credit_scorer",
+    image=IMAGE,
+    http={"port": config.DEFAULT_PORT},
+    traffic={"timeout": 30, "max_concurrency": 256},
+    workers=1,
+    metrics={"enabled": True},
+)
+@bentoml.asgi_app(web, path="/")
+class CreditScorer:
+    """Probability of default, accept / refuse decision and reasons for one or many clients."""
+
+    champion = bentoml.models.BentoModel(f"{MODEL_NAME}:latest")
+
+    def __init__(self) -> None:
+        self.scorer = Scorer.load(Path(self.champion.path), bento_model=str(self.champion.tag))
+
+    @bentoml.api
+    def predict(self, request: PredictRequest, /) -> Prediction:
+        """Calibrated probability of default and decision for a known id or a new application."""
+        with _as_http_errors():
+            return self.scorer.predict(request)
+
+    @bentoml.api(route="/predict_batch")
+    def predict_batch(self, request: BatchRequest, /) -> BatchPrediction:
+        """Scores of a list of known ids or of new applications, in the order given."""
+        with _as_http_errors():
+            return self.scorer.predict_batch(request)
+
+    @bentoml.api
+    def explain(self, request: ExplainRequest, /) -> Explanation:
+        """The top-k exact contributions to the client's log-odds of default, with values."""
+        with _as_http_errors():
+            return self.scorer.explain(request)
+
+    @bentoml.api(route="/model_info")
+    def model_info(self) -> ModelInfo:
+        """What is served: name, version, metrics, threshold, dates, feature count, data kind."""
+        return self.scorer.info()
+
+    @web.get("/model_info", response_model=ModelInfo)
+    def model_info_page(self) -> ModelInfo:
+        """``GET /model_info``: the same answer for browsers and probes."""
+        return self.scorer.info()
+
+
+# BentoML types the argument as a middleware factory protocol; a middleware class is what it calls.
+CreditScorer.add_asgi_middleware(RequestGuard)  # pyright: ignore[reportArgumentType]
+
+
+@contextmanager
+def _as_http_errors() -> Iterator[None]:
+    """Domain errors become HTTP answers: an unknown client is a 404 naming the id."""
+    try:
+        yield
+    except UnknownClientError as error:
+        raise bentoml.exceptions.NotFound(str(error)) from error

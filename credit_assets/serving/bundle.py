@@ -1,0 +1,114 @@
+"""What travels with a served champion, in one folder (the BentoML model's folder).
+
+- ``scoring_model.joblib``: the champion ``ScoringModel`` (preprocessing, model, calibration,
+  threshold, feature names);
+- ``clients.parquet``: the known clients' feature rows, exactly the champion's columns;
+- ``feature_columns.json``: those columns and which are categorical, for new applicants;
+- ``categories.json``: the values each categorical application field took in the data;
+- ``descriptions.json``: a readable description of every feature;
+- ``card.json``: the model card (version, metrics, threshold, dates, data kind, MLflow ids).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+
+from credit_assets.features.application import raw_columns
+from credit_assets.features.common import KEY
+from credit_assets.features.serving import FeatureSpec
+from credit_assets.models import ScoringModel
+from credit_assets.serving.descriptions import describe_features
+
+MODEL_FILE = "scoring_model.joblib"
+CLIENTS_FILE = "clients.parquet"
+SPEC_FILE = "feature_columns.json"
+CATEGORIES_FILE = "categories.json"
+DESCRIPTIONS_FILE = "descriptions.json"
+CARD_FILE = "card.json"
+PLACEHOLDER_CATEGORY = "XNA"
+"""Kaggle's "not available" value: the feature layer reads it as missing, so it is allowed."""
+
+
+@dataclass(frozen=True)
+class ModelCard:
+    """The facts about a packaged champion that the service reports."""
+
+    name: str
+    version: str
+    trained_at: str
+    data_kind: str
+    threshold: float
+    metrics: dict[str, float]
+    feature_count: int
+    known_clients: int
+    packaged_at: str
+    mlflow_run_id: str | None = None
+    registered_version: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path) -> ModelCard:
+        return cls(**json.loads(path.read_text()))
+
+
+def write_bundle(
+    folder: Path,
+    champion: Path,
+    client_features: Path,
+    mlflow_run_id: str | None = None,
+    registered_version: str | None = None,
+) -> ModelCard:
+    """Write everything the service needs for the champion saved at ``champion``.
+
+    Raises:
+        ValueError: if the client table lacks a feature the champion was trained on (the
+            features changed since training: retrain before serving).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    model = ScoringModel.load(champion)
+    table = pl.read_parquet(client_features)
+    missing = [c for c in model.feature_names if c not in table.columns]
+    if missing:
+        raise ValueError(
+            f"the client table lacks {len(missing)} feature(s) of champion {model.version}"
+            f" (e.g. {missing[:5]}): the features changed since training; retrain first"
+        )
+    table = table.select(KEY, *model.feature_names)
+    shutil.copyfile(champion, folder / MODEL_FILE)
+    table.write_parquet(folder / CLIENTS_FILE, compression="zstd")
+    spec = FeatureSpec.of(table)
+    (folder / SPEC_FILE).write_text(spec.to_json())
+    (folder / CATEGORIES_FILE).write_text(json.dumps(_categories(table, spec), indent=1))
+    descriptions = describe_features(model.feature_names)
+    (folder / DESCRIPTIONS_FILE).write_text(json.dumps(descriptions, indent=1))
+    card = ModelCard(
+        name=model.name,
+        version=model.version,
+        trained_at=model.trained_at,
+        data_kind=model.data_kind,
+        threshold=float(model.threshold),
+        metrics={k: float(v) for k, v in model.metrics.items()},
+        feature_count=len(model.feature_names),
+        known_clients=table.height,
+        packaged_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        mlflow_run_id=mlflow_run_id,
+        registered_version=registered_version,
+    )
+    (folder / CARD_FILE).write_text(json.dumps(asdict(card), indent=1))
+    return card
+
+
+def _categories(table: pl.DataFrame, spec: FeatureSpec) -> dict[str, list[str]]:
+    """The values of each categorical application field in the table, plus the placeholder."""
+    fields = set(raw_columns())
+    return {
+        column: sorted({*table.get_column(column).drop_nulls().unique(), PLACEHOLDER_CATEGORY})
+        for column in spec.categorical
+        if column in fields
+    }

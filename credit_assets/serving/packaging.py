@@ -1,0 +1,132 @@
+"""Packaging a champion for BentoML: the model in BentoML's store, then the ``credit_scorer`` Bento.
+
+Plain functions (no Dagster): the deployment assets call them, and so can a notebook. BentoML
+reads ``BENTOML_HOME`` once per process, so :func:`use_bentoml_home` must run before anything
+touches its stores.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from credit_assets import settings
+from credit_assets.serving.bundle import ModelCard, write_bundle
+
+MODEL_NAME = "credit_scoring_champion"
+BENTO_NAME = "credit_scorer"
+SERVICE = "bento.service:CreditScorer"
+BENTO_INCLUDE = [
+    "bento/service.py",
+    "credit_assets/__init__.py",
+    "credit_assets/settings.py",
+    "credit_assets/kaggle.py",
+    "credit_assets/reference/*.json",
+    "credit_assets/features/*.py",
+    "credit_assets/models/*.py",
+    "credit_assets/serving/*.py",
+]
+SERVING_PACKAGES = (
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "polars",
+    "scipy",
+    "scikit-learn",
+    "lightgbm",
+    "joblib",
+    "optuna",
+    "pydantic",
+    "fastapi",
+)
+"""What the service imports (``optuna`` because ``credit_assets.models.candidates`` does)."""
+
+
+def serving_requirements() -> list[str]:
+    """The serving packages pinned to the versions of this environment."""
+    pins = []
+    for package in SERVING_PACKAGES:
+        try:
+            pins.append(f"{package}=={version(package)}")
+        except PackageNotFoundError:
+            pins.append(package)
+    return pins
+
+
+def use_bentoml_home(home: Path) -> None:
+    """Point this process's BentoML stores at ``home``.
+
+    Raises:
+        RuntimeError: if BentoML already uses another home in this process.
+    """
+    from bentoml._internal.configuration.containers import BentoMLContainer
+
+    os.environ["BENTOML_HOME"] = str(home)
+    current = Path(BentoMLContainer.bentoml_home.get())
+    if current.resolve() != home.resolve():
+        raise RuntimeError(f"BentoML already uses {current} in this process, not {home}")
+
+
+def save_model(
+    champion: Path,
+    client_features: Path,
+    labels: dict[str, str],
+    mlflow_run_id: str | None = None,
+    registered_version: str | None = None,
+) -> tuple[str, ModelCard]:
+    """Create the BentoML model ``credit_scoring_champion`` holding the serving bundle.
+
+    Returns the model's tag and its card.
+    """
+    import bentoml
+
+    with bentoml.models.create(MODEL_NAME) as model:
+        card = write_bundle(
+            Path(model.path), champion, client_features, mlflow_run_id, registered_version
+        )
+        model.info.labels.update({**labels, **model_labels(card)})
+        model.info.metadata.update(model_metadata(card))
+    return str(model.tag), card
+
+
+def model_labels(card: ModelCard) -> dict[str, str]:
+    """BentoML labels (text) a model is found by."""
+    labels = {
+        "champion_version": card.version,
+        "candidate": card.name,
+        "data_kind": card.data_kind,
+        "trained_at": card.trained_at,
+    }
+    if card.mlflow_run_id:
+        labels["mlflow_run_id"] = card.mlflow_run_id
+    if card.registered_version:
+        labels["mlflow_registered_version"] = card.registered_version
+    return labels
+
+
+def model_metadata(card: ModelCard) -> dict[str, Any]:
+    """BentoML metadata: the figures a person looks for."""
+    return {
+        "holdout_auc": card.metrics.get("holdout_auc"),
+        "business_cost": card.metrics.get("business_cost"),
+        "threshold": card.threshold,
+        "trained_at": card.trained_at,
+        "feature_count": card.feature_count,
+        "known_clients": card.known_clients,
+        "metrics": card.metrics,
+    }
+
+
+def build_bento(labels: dict[str, str], build_ctx: Path = settings.PROJECT_ROOT) -> Any:
+    """Build the ``credit_scorer`` Bento (the service, its code, the latest model); the Bento."""
+    import bentoml
+
+    return bentoml.bentos.build(
+        SERVICE,
+        name=BENTO_NAME,
+        labels=labels,
+        include=BENTO_INCLUDE,
+        build_ctx=str(build_ctx),
+    )

@@ -1,0 +1,197 @@
+"""Request and response models of the scoring API (Pydantic, strict).
+
+Requests forbid unknown fields, reject NaN and infinity, and never coerce types (``"12"`` is not a
+number), so every bad input is answered with a 4xx naming the field. ``Application`` is built from
+the Kaggle schema of ``application_test``: one optional field per column, typed as in the file,
+with the ranges the columns can take.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from annotated_types import Ge, Le
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model, model_validator
+
+from credit_assets.kaggle import DAYS_SENTINEL, schema
+
+MAX_BATCH_IDS = 10_000
+MAX_BATCH_APPLICATIONS = 1_000
+MAX_TOP_K = 50
+REQUIRED_FIELDS = ("AMT_INCOME_TOTAL", "AMT_CREDIT", "AMT_ANNUITY", "DAYS_BIRTH")
+"""Fields an application must give: no credit decision is meaningful without them."""
+DAYS_FLOOR = -100 * 366
+Decision = Literal["accepted", "refused"]
+
+
+class Strict(BaseModel):
+    """Unknown fields, NaN, infinity and type coercion are all errors."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True)
+
+
+def _days(value: float) -> float:
+    """Days before the application: between a century ago and the day of the application."""
+    if not DAYS_FLOOR <= value <= 0:
+        raise ValueError(f"must be between {DAYS_FLOOR} and 0 days")
+    return value
+
+
+def _days_employed(value: float) -> float:
+    """Days before the application, or the 365243 placeholder of clients without employment."""
+    return value if value == DAYS_SENTINEL else _days(value)
+
+
+def _constraints(column: str) -> list[Any]:
+    """The range a raw application column can take, from its Kaggle meaning."""
+    if column == "DAYS_EMPLOYED":
+        return [AfterValidator(_days_employed)]
+    if column.startswith("DAYS_"):
+        return [AfterValidator(_days)]
+    if column.startswith(("EXT_SOURCE_", "REGION_POPULATION")) or column.endswith(
+        ("_AVG", "_MODE", "_MEDI")
+    ):
+        return [Ge(0), Le(1)]
+    if column.startswith(("FLAG_", "REG_", "LIVE_")):
+        return [Ge(0), Le(1)]
+    if column.startswith("REGION_RATING"):
+        return [Ge(1), Le(3)]
+    if column == "HOUR_APPR_PROCESS_START":
+        return [Ge(0), Le(23)]
+    if column.startswith(("AMT_", "CNT_", "OBS_", "DEF_", "OWN_CAR_AGE", "SK_ID")):
+        return [Ge(0)]
+    return []
+
+
+def _field(column: str, dtype: str) -> tuple[Any, Any]:
+    if dtype == "object":
+        return Annotated[str | None, Field(min_length=1, max_length=100)], None
+    number: Any = int if dtype == "int64" else float
+    constraints = _constraints(column)
+    typed: Any = Annotated[number, *constraints] if constraints else number
+    return typed | None, (... if column in REQUIRED_FIELDS else None)
+
+
+def _application_model() -> type[Strict]:
+    table = schema("application_test")
+    fields: dict[str, Any] = {
+        c: _field(c, d) for c, d in zip(table.columns, table.dtypes, strict=True)
+    }
+    model = create_model(
+        "Application",
+        __base__=Strict,
+        __doc__=(
+            "Raw fields of a loan application, named as in the Kaggle application table. Only "
+            f"{', '.join(REQUIRED_FIELDS)} are required; a field left out is missing, as for a "
+            "client who did not give it. Categorical fields take the values of the training data."
+        ),
+        **fields,
+    )
+    model.__module__ = __name__
+    return model
+
+
+if TYPE_CHECKING:
+    Application = Strict
+else:
+    Application = _application_model()
+
+
+class PredictRequest(Strict):
+    """One client: a known ``sk_id_curr`` or a new ``application`` (exactly one)."""
+
+    sk_id_curr: int | None = Field(None, ge=0, examples=[100002])
+    application: Application | None = None
+
+    @model_validator(mode="after")
+    def _one_client(self) -> PredictRequest:
+        if (self.sk_id_curr is None) == (self.application is None):
+            raise ValueError("give exactly one of sk_id_curr or application")
+        return self
+
+
+class ExplainRequest(PredictRequest):
+    """One client and how many reasons to return."""
+
+    top_k: int = Field(10, ge=1, le=MAX_TOP_K)
+
+
+class BatchRequest(Strict):
+    """Many clients: a list of known ids or a list of new applications (exactly one)."""
+
+    sk_id_curr: list[Annotated[int, Ge(0)]] | None = Field(
+        None, min_length=1, max_length=MAX_BATCH_IDS
+    )
+    applications: list[Application] | None = Field(
+        None, min_length=1, max_length=MAX_BATCH_APPLICATIONS
+    )
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> BatchRequest:
+        if (self.sk_id_curr is None) == (self.applications is None):
+            raise ValueError("give exactly one of sk_id_curr or applications")
+        return self
+
+
+class Prediction(BaseModel):
+    """A client's calibrated probability of default and the decision at the threshold."""
+
+    sk_id_curr: int | None
+    probability: float
+    threshold: float
+    decision: Decision
+    model_version: str
+    data_kind: str
+
+
+class Score(BaseModel):
+    """One client's score within a batch (the model fields are given once for the batch)."""
+
+    sk_id_curr: int | None
+    probability: float
+    decision: Decision
+
+
+class BatchPrediction(BaseModel):
+    """Scores of a batch, in the order asked."""
+
+    threshold: float
+    model_version: str
+    data_kind: str
+    predictions: list[Score]
+
+
+class Reason(BaseModel):
+    """One feature's push on the client's log-odds of default (positive: riskier)."""
+
+    feature: str
+    description: str
+    value: float | int | str | None
+    contribution: float
+    effect: Literal["raises risk", "lowers risk"]
+
+
+class Explanation(Prediction):
+    """Why the client got their score: ``base + sum(reasons) + other == logit(probability)``."""
+
+    base: float
+    reasons: list[Reason]
+    other: float
+    """The summed contributions of every feature outside the top ``k``."""
+
+
+class ModelInfo(BaseModel):
+    """What is being served."""
+
+    name: str
+    version: str
+    bento_model: str
+    metrics: dict[str, float]
+    threshold: float
+    trained_at: str
+    packaged_at: str
+    feature_count: int
+    known_clients: int
+    data_kind: str
+    mlflow_run_id: str | None = None
+    registered_version: str | None = None
