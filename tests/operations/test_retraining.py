@@ -39,7 +39,7 @@ def test_the_job_runs_from_raw_tables_to_the_champion_and_its_reports(
         ).asset_layer.executable_asset_keys
     }
     assert {"application_train", "bureau", "client_features", "training_set"} <= keys
-    assert {"champion_model", "batch_scores", "evaluation_report"} <= keys
+    assert {"champion_model", "batch_scores", "evaluation_report", "drift_report"} <= keys
 
 
 def test_weekly_by_default_and_the_cron_comes_from_the_environment(

@@ -1,0 +1,1 @@
+"""Monitoring: feature drift of test clients and served requests against training clients."""

@@ -1,0 +1,192 @@
+"""The prediction log: every served prediction appended to a local SQLite file.
+
+SQLite in WAL mode lets every worker process of the service append at once: writers queue on
+the database lock (``busy_timeout``) instead of failing, each append is one transaction, and a
+worker killed mid-request loses nothing already committed. The service calls one function::
+
+    from credit_assets.monitoring.prediction_log import log_predictions
+
+    ids = log_predictions(rows, proba, decisions, model.version, latency_ms)
+
+``rows`` are the application fields as received (one mapping per applicant); they are kept as
+JSON so the drift report can rebuild the applicants' features with the batch code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import threading
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import astuple, dataclass, fields
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from credit_assets import settings
+
+KEY = "SK_ID_CURR"
+BUSY_TIMEOUT_MS = 30_000
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS predictions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    request_id TEXT NOT NULL UNIQUE,
+    logged_at TEXT NOT NULL,
+    client_id INTEGER,
+    input_hash TEXT NOT NULL,
+    probability REAL NOT NULL,
+    decision TEXT NOT NULL,
+    model_version TEXT NOT NULL,
+    latency_ms REAL NOT NULL,
+    inputs TEXT
+)
+"""
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """One served prediction, as logged."""
+
+    request_id: str
+    logged_at: str
+    client_id: int | None
+    input_hash: str
+    probability: float
+    decision: str
+    model_version: str
+    latency_ms: float
+    inputs: str | None
+    """The application fields received, as JSON (``None`` when not kept)."""
+
+
+COLUMNS = tuple(f.name for f in fields(Prediction))
+
+
+def input_hash(row: Mapping[str, Any]) -> str:
+    """A stable hash of one applicant's fields (key order and missing fields ignored)."""
+    present = {k: v for k, v in row.items() if v is not None and v == v}
+    text = json.dumps(present, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+class PredictionLog:
+    """An append-only SQLite table of predictions; safe across threads and processes."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._connection: sqlite3.Connection | None = None
+        self._pid = 0
+
+    def _connect(self) -> sqlite3.Connection:
+        # A connection must not cross a fork: a worker forked from a parent opens its own.
+        if self._connection is None or self._pid != os.getpid():
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(
+                self.path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+            )
+            connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute("PRAGMA synchronous = NORMAL")
+            connection.execute(_SCHEMA)
+            self._connection, self._pid = connection, os.getpid()
+        return self._connection
+
+    def append(self, predictions: Sequence[Prediction]) -> None:
+        """Append predictions in one transaction: all of them are kept, or none."""
+        placeholders = ", ".join("?" for _ in COLUMNS)
+        sql = f"INSERT INTO predictions ({', '.join(COLUMNS)}) VALUES ({placeholders})"
+        with self._lock:
+            connection = self._connect()
+            with connection:
+                connection.executemany(sql, [astuple(p) for p in predictions])
+
+    def count(self) -> int:
+        """How many predictions are logged (0 when the file does not exist yet)."""
+        if not self.path.exists():
+            return 0
+        with self._lock:
+            return int(self._connect().execute("SELECT COUNT(*) FROM predictions").fetchone()[0])
+
+    def frame(self, limit: int | None = None) -> pd.DataFrame:
+        """The logged predictions, oldest first; only the latest ``limit`` when given."""
+        if not self.path.exists():
+            return pd.DataFrame({c: [] for c in COLUMNS})
+        query = f"SELECT {', '.join(COLUMNS)} FROM predictions ORDER BY id DESC"
+        if limit is not None:
+            query += f" LIMIT {int(limit)}"
+        with self._lock:
+            frame = pd.read_sql_query(query, self._connect())
+        return frame.iloc[::-1].reset_index(drop=True)
+
+    def inputs(self, limit: int | None = None) -> list[dict[str, Any]]:
+        """The application fields of the latest logged predictions that kept them."""
+        texts = self.frame(limit)["inputs"].dropna()
+        return [json.loads(text) for text in texts]
+
+
+_logs: dict[Path, PredictionLog] = {}
+_logs_lock = threading.Lock()
+
+
+def prediction_log(path: Path | None = None) -> PredictionLog:
+    """The process-wide log at ``path`` (default: ``settings.prediction_log_path()``)."""
+    target = path or settings.prediction_log_path()
+    with _logs_lock:
+        return _logs.setdefault(target, PredictionLog(target))
+
+
+def log_predictions(
+    rows: Sequence[Mapping[str, Any]],
+    probabilities: Sequence[float],
+    decisions: Sequence[str],
+    model_version: str,
+    latency_ms: float,
+    *,
+    keep_inputs: bool = True,
+    path: Path | None = None,
+) -> list[str]:
+    """Log one request's predictions (one per applicant row) and return their request ids.
+
+    Args:
+        rows: The application fields received, one mapping per applicant.
+        probabilities: The probability of default served for each row.
+        decisions: ``accepted`` or ``refused`` for each row.
+        model_version: The version of the model that answered.
+        latency_ms: The request's latency in milliseconds (shared by its rows).
+        keep_inputs: Keep the fields as JSON (needed for drift on logged requests).
+        path: The SQLite file (default: ``settings.prediction_log_path()``).
+    """
+    if not len(rows) == len(probabilities) == len(decisions):
+        raise ValueError("rows, probabilities and decisions must have the same length")
+    now = datetime.now(UTC).isoformat(timespec="microseconds")
+    entries = [
+        Prediction(
+            request_id=uuid.uuid4().hex,
+            logged_at=now,
+            client_id=_client_id(row),
+            input_hash=input_hash(row),
+            probability=float(p),
+            decision=str(d),
+            model_version=model_version,
+            latency_ms=float(latency_ms),
+            inputs=json.dumps(dict(row), default=str) if keep_inputs else None,
+        )
+        for row, p, d in zip(rows, probabilities, decisions, strict=True)
+    ]
+    prediction_log(path).append(entries)
+    return [e.request_id for e in entries]
+
+
+def _client_id(row: Mapping[str, Any]) -> int | None:
+    value = row.get(KEY)
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
