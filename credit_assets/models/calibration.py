@@ -22,7 +22,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.special import expit, logit
 from sklearn.linear_model import LogisticRegression
 
-from credit_assets.models.candidates import RawSpace
+from credit_assets.models.scores import RawSpace
 
 Method = Literal["platt", "prior", "none"]
 _EPS = 1e-6

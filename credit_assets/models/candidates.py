@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import optuna
 import pandas as pd
 from lightgbm import LGBMClassifier
 from sklearn.dummy import DummyClassifier
@@ -19,9 +18,12 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
 from credit_assets.models.preprocessing import linear_preprocessor, tree_preprocessor
+from credit_assets.models.scores import RawSpace
+
+if TYPE_CHECKING:
+    import optuna
 
 Params = dict[str, Any]
-RawSpace = Literal["log-odds", "probability"]
 ClassWeight = Literal["balanced"] | None
 
 
@@ -132,19 +134,3 @@ CANDIDATES: Mapping[str, Candidate] = {
         Candidate("lightgbm", "LightGBM", "log-odds", _suggest_lightgbm, _lightgbm),
     )
 }
-
-
-def raw_scores(prep: Any, model: Any, frame: pd.DataFrame) -> Any:
-    """The model's own score for each row: log-odds of default, or P(default) for the others.
-
-    Log-odds come straight from the model (LightGBM's raw score, the linear decision function),
-    so the calibration and the explanations work on the exact same number.
-    """
-    features = prep.transform(frame)
-    if isinstance(model, LGBMClassifier):
-        # The booster itself: the scikit-learn wrapper's checks cost more than one row's trees.
-        threads = 1 if len(features) <= 256 else 0
-        return model.booster_.predict(features, raw_score=True, num_threads=threads)
-    if isinstance(model, LogisticRegression):
-        return model.decision_function(features)
-    return model.predict_proba(features)[:, 1]

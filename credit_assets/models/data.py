@@ -30,8 +30,11 @@ def labelled_clients(features: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFra
         if frame[KEY].duplicated().any():
             raise ValueError(f"duplicated {KEY} in the {name}")
     target = labels.set_index(KEY)[TARGET].astype("int8")
-    frame = features.set_index(KEY).join(target, how="inner")
-    return frame.sort_index()
+    frame = features.set_index(KEY)
+    # A mask and an aligned column: a join would copy the wide table once more.
+    frame = frame.loc[frame.index.isin(target.index)]
+    frame = frame.assign(**{TARGET: target.reindex(frame.index).to_numpy()})
+    return frame if frame.index.is_monotonic_increasing else frame.sort_index()
 
 
 def unlabelled_clients(features: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:

@@ -24,8 +24,8 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from credit_assets.models.calibration import Calibration
-from credit_assets.models.candidates import raw_scores
 from credit_assets.models.explain import contributions
+from credit_assets.models.scores import raw_scores
 
 ACCEPTED = "accepted"
 REFUSED = "refused"

@@ -21,9 +21,10 @@ from numpy.typing import NDArray
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from credit_assets.models.calibration import Method, calibrate, prior_correction, uncalibrated
-from credit_assets.models.candidates import Candidate, raw_scores
+from credit_assets.models.candidates import Candidate
 from credit_assets.models.cost import best_threshold, confusion
 from credit_assets.models.data import TARGET, features_of, negative_keep_rate
+from credit_assets.models.scores import raw_scores
 from credit_assets.models.scoring_model import ScoringModel
 from credit_assets.models.tuning import TuningResult, tune
 from credit_assets.models.validation import cross_validate

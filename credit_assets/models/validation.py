@@ -21,8 +21,9 @@ from numpy.typing import NDArray
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
-from credit_assets.models.candidates import Candidate, ClassWeight, Params, raw_scores
+from credit_assets.models.candidates import Candidate, ClassWeight, Params
 from credit_assets.models.data import TARGET, features_of
+from credit_assets.models.scores import raw_scores
 
 SamplerFactory = Callable[[int], Any]
 
