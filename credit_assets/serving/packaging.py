@@ -8,6 +8,7 @@ touches its stores.
 from __future__ import annotations
 
 import os
+import shutil
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ BENTO_INCLUDE = [
     "credit_assets/models/*.py",
     "credit_assets/serving/*.py",
 ]
+BENTO_LABELS = ("champion_version", "candidate", "data_kind", "mlflow_run_id")
 SERVING_PACKAGES = (
     "numpy",
     "pandas",
@@ -119,14 +121,42 @@ def model_metadata(card: ModelCard) -> dict[str, Any]:
     }
 
 
-def build_bento(labels: dict[str, str], build_ctx: Path = settings.PROJECT_ROOT) -> Any:
-    """Build the ``credit_scorer`` Bento (the service, its code, the latest model); the Bento."""
+def build_bento(model_tag: str, build_ctx: Path = settings.PROJECT_ROOT) -> Any:
+    """Build the ``credit_scorer`` Bento around model ``model_tag`` (the latest); the Bento.
+
+    The labels of the Bento repeat the model's (champion version, data kind, MLflow run).
+
+    Raises:
+        RuntimeError: if the Bento resolved another model (one was created meanwhile).
+    """
     import bentoml
 
-    return bentoml.bentos.build(
+    _ensure_uv()
+    model = bentoml.models.get(model_tag)
+    labels = {k: v for k, v in model.info.labels.items() if k in BENTO_LABELS}
+    bento = bentoml.bentos.build(
         SERVICE,
         name=BENTO_NAME,
-        labels=labels,
+        labels={**labels, "model": model_tag.replace(":", "-")},
         include=BENTO_INCLUDE,
         build_ctx=str(build_ctx),
     )
+    packed = [str(m.tag) for m in bento.info.all_models]
+    if packed != [model_tag]:
+        raise RuntimeError(f"Bento {bento.tag} holds {packed}, not {model_tag}")
+    return bento
+
+
+def _ensure_uv() -> None:
+    """BentoML 1.4 asks for ``uv`` while freezing requirements, even with locking off, and
+    would ``pip install`` it (network) when missing: use the project's own copy instead.
+
+    Raises:
+        RuntimeError: if no ``uv`` can be found.
+    """
+    if shutil.which("uv"):
+        return
+    tools = settings.PROJECT_ROOT / ".tools" / "bin"
+    if not (tools / "uv").exists():
+        raise RuntimeError("building a Bento needs uv on PATH: run `make install`")
+    os.environ["PATH"] = f"{tools}{os.pathsep}{os.environ.get('PATH', '')}"

@@ -1,0 +1,85 @@
+"""The served champion: a BentoML model holding everything the service needs, and the Bento."""
+
+import json
+from pathlib import Path
+
+import dagster as dg
+
+from credit_assets.defs.deployment.resources import BentoStore, ModelRegistry
+from credit_assets.defs.models.champion import champion_path, champion_record_path
+from credit_assets.defs.resources import DataLake
+from credit_assets.defs.training.assets import features_path
+from credit_assets.serving import config
+from credit_assets.serving.packaging import BENTO_NAME, MODEL_NAME, build_bento, save_model
+
+GROUP = "deployment"
+
+
+def _megabytes(folder: Path) -> float:
+    return round(sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / 1e6, 2)
+
+
+@dg.asset(group_name=GROUP, deps=["champion_model", "client_features"], kinds={"bentoml"})
+def served_model(
+    context: dg.AssetExecutionContext,
+    lake: DataLake,
+    bento_store: BentoStore,
+    registry: ModelRegistry,
+) -> dg.MaterializeResult:
+    """The champion as the BentoML model ``credit_scoring_champion``: the ScoringModel, the
+    known clients' feature rows (exactly its columns), readable feature descriptions, the
+    categories of the application fields and a model card; labelled with the champion version,
+    candidate, data kind, training date and MLflow run."""
+    record = json.loads(champion_record_path(lake).read_text())
+    registered = record.get("registered_version")
+    tag, card = save_model(
+        champion_path(lake),
+        features_path(lake),
+        labels={"dagster_run_id": context.run_id},
+        mlflow_run_id=registry.run_id(registered),
+        registered_version=registered,
+    )
+    folder = Path(bento_store.home) / "models" / tag.replace(":", "/")
+    return dg.MaterializeResult(
+        metadata={
+            "bentoml_model": tag,
+            "champion_version": card.version,
+            "candidate": card.name,
+            "data_kind": card.data_kind,
+            "holdout_auc": round(card.metrics.get("holdout_auc", float("nan")), 4),
+            "business_cost": round(card.metrics.get("business_cost", float("nan")), 4),
+            "threshold": round(card.threshold, 5),
+            "trained_at": card.trained_at,
+            "features": card.feature_count,
+            "known_clients": card.known_clients,
+            "mlflow_run_id": card.mlflow_run_id or "not registered",
+            "size_mb": _megabytes(folder),
+            "path": dg.MetadataValue.path(str(folder)),
+        }
+    )
+
+
+@dg.asset(group_name=GROUP, deps=[served_model], kinds={"bentoml"})
+def credit_scorer_bento(
+    context: dg.AssetExecutionContext, bento_store: BentoStore
+) -> dg.MaterializeResult:
+    """The versioned Bento ``credit_scorer``: the BentoML service (bento/service.py), the code
+    it imports, its pinned Python requirements and the latest ``credit_scoring_champion``
+    model. ``bentoml serve credit_scorer:latest`` runs it; ``bentoml export`` ships it."""
+    import bentoml
+
+    model_tag = str(bentoml.models.get(f"{MODEL_NAME}:latest").tag)
+    bento = build_bento(model_tag)
+    command = f"bentoml serve {BENTO_NAME}:latest --port {config.DEFAULT_PORT}"
+    context.log.info(f"built {bento.tag}; serve it with: {command}")
+    return dg.MaterializeResult(
+        metadata={
+            "bento": str(bento.tag),
+            "bentoml_model": model_tag,
+            "champion_version": bento.info.labels.get("champion_version", ""),
+            "data_kind": bento.info.labels.get("data_kind", ""),
+            "size_mb": _megabytes(Path(bento.path)),
+            "serve": dg.MetadataValue.md(f"`BENTOML_HOME={bento_store.home} {command}`"),
+            "path": dg.MetadataValue.path(str(bento.path)),
+        }
+    )

@@ -1,0 +1,134 @@
+"""Fixtures of the serving tests: a real champion on the small generated data, packaged once.
+
+The chain mirrors the pipeline: raw Parquet -> client feature table (the feature layer's own
+``build_all``) -> a quickly tuned LightGBM champion -> the deployment assets (BentoML model and
+Bento) in a BentoML home of the test session.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import pandas as pd
+import polars as pl
+import pytest
+
+from credit_assets.defs.deployment.assets import credit_scorer_bento, served_model
+from credit_assets.defs.deployment.resources import BentoStore, ModelRegistry
+from credit_assets.defs.models.champion import champion_path, champion_record_path
+from credit_assets.defs.resources import DataLake
+from credit_assets.defs.training.assets import features_path
+from credit_assets.features.build import build_all
+from credit_assets.ingest import ingest_table
+from credit_assets.kaggle import TABLES
+from credit_assets.models import ScoringModel
+from credit_assets.models.candidates import CANDIDATES
+from credit_assets.models.data import (
+    KEY,
+    dataset_hash,
+    labelled_clients,
+    split_train_holdout,
+    undersample,
+)
+from credit_assets.models.train import TrainingSettings, train_candidate
+
+QUICK = TrainingSettings(n_trials=1, timeout_seconds=30, folds=2, seed=5, n_jobs=1)
+
+
+@pytest.fixture(scope="session")
+def serving_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A BentoML home for the session (BentoML reads it once per process), analytics off."""
+    root = tmp_path_factory.mktemp("serving")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("BENTOML_HOME", str(root / "bentoml"))
+    patch.setenv("BENTOML_DO_NOT_TRACK", "true")
+    patch.setenv("GRADIO_ANALYTICS_ENABLED", "False")
+    patch.delenv("CREDIT_API_KEY", raising=False)
+    # BentoML's /metrics reads Prometheus' multiprocess folder, which `bentoml serve` sets up.
+    (root / "prometheus").mkdir()
+    patch.setenv("PROMETHEUS_MULTIPROC_DIR", str(root / "prometheus"))
+    yield root / "bentoml"
+    patch.undo()
+
+
+@pytest.fixture(scope="session")
+def lake(tiny_synthetic: Path, tmp_path_factory: pytest.TempPathFactory) -> DataLake:
+    """The raw tables and the client feature table of the small generated dataset."""
+    lake = DataLake(root=str(tmp_path_factory.mktemp("lake")))
+    for table in TABLES:
+        ingest_table(tiny_synthetic, table, lake.raw_table(table))
+    table, _ = build_all({t: pl.scan_parquet(lake.raw_table(t)) for t in TABLES})
+    table.write_parquet(features_path(lake))
+    return lake
+
+
+def train_quickly(lake: DataLake, candidate: str) -> ScoringModel:
+    """A candidate tuned by one trial on 2 folds, on the client table of ``lake``."""
+    features = pd.read_parquet(features_path(lake))
+    labels = pd.read_parquet(lake.raw_table("application_train"), columns=[KEY, "TARGET"])
+    train, holdout = split_train_holdout(labelled_clients(features, labels), 0.25, seed=5)
+    result = train_candidate(
+        CANDIDATES[candidate],
+        train,
+        undersample(train, seed=5),
+        holdout,
+        lake.path("models", "optuna", f"{candidate}.db"),
+        QUICK,
+        dataset_hash(train),
+        "synthetic",
+    )
+    return result.model
+
+
+@pytest.fixture(scope="session")
+def train() -> Callable[[DataLake, str], ScoringModel]:
+    """:func:`train_quickly`, for tests that need another candidate."""
+    return train_quickly
+
+
+@pytest.fixture(scope="session")
+def champion(lake: DataLake) -> ScoringModel:
+    """A LightGBM champion saved where ``champion_model`` saves it, with its record."""
+    model = train_quickly(lake, "lightgbm")
+    model.save(champion_path(lake))
+    record = {"champion": model.name, "version": model.version}
+    champion_record_path(lake).write_text(json.dumps(record))
+    return model
+
+
+@pytest.fixture(scope="session")
+def deployment(
+    serving_env: Path, lake: DataLake, champion: ScoringModel
+) -> dg.ExecuteInProcessResult:
+    """The deployment assets run on the champion: BentoML model and Bento in the session home."""
+    return dg.materialize(
+        [served_model, credit_scorer_bento],
+        resources={
+            "lake": lake,
+            "bento_store": BentoStore(home=str(serving_env)),
+            "registry": ModelRegistry(tracking_uri=f"sqlite:///{serving_env.parent}/mlflow.db"),
+        },
+    )
+
+
+@pytest.fixture(scope="session")
+def features(lake: DataLake) -> pd.DataFrame:
+    """The client feature table, indexed by SK_ID_CURR."""
+    return pd.read_parquet(features_path(lake)).set_index(KEY)
+
+
+@pytest.fixture(scope="session")
+def ids(features: pd.DataFrame) -> list[int]:
+    """Some known clients."""
+    return [int(i) for i in features.index[:50]]
+
+
+@pytest.fixture(scope="session")
+def application(lake: DataLake) -> dict[str, Any]:
+    """The raw application of an application_test client, as JSON carries it."""
+    row = pl.read_parquet(lake.raw_table("application_test")).row(0, named=True)
+    return {k: v for k, v in row.items() if v is not None}
