@@ -13,6 +13,7 @@ import pandas as pd
 
 from credit_assets.features.application import application_features, raw_columns
 from credit_assets.features.build import clean
+from credit_assets.features.common import KEY
 from credit_assets.features.serving import FeatureSpec, new_client_features, raw_application
 
 
@@ -28,3 +29,13 @@ def request_features(records: Sequence[Mapping[str, Any]], spec: FeatureSpec) ->
     known = set(raw_columns())
     rows = [{k: v for k, v in r.items() if k in known} for r in records]
     return new_client_features(rows, spec).loc[:, application_columns(spec)]
+
+
+def split_requests(
+    records: Sequence[Mapping[str, Any]],
+) -> tuple[list[Mapping[str, Any]], list[int]]:
+    """Logged inputs as (new applications, ids of known clients): a known client was scored
+    from the client feature table, so their features are looked up there, not rebuilt."""
+    applications = [r for r in records if set(r) - {KEY}]
+    known = [int(r[KEY]) for r in records if not set(r) - {KEY} and r.get(KEY) is not None]
+    return applications, known

@@ -114,8 +114,11 @@ def test_logged_requests_are_judged_only_when_enough_are_logged(tmp_path: Path) 
     assert not few["judged"] and few["logged"] == 30
 
     log_predictions(rows[30:], [0.1] * 30, ["accepted"] * 30, "v", 2.0, path=path)
+    # Known clients asked by id: their features come from the client table, once per request.
+    known = [{"SK_ID_CURR": 450}, {"SK_ID_CURR": 450}, {"SK_ID_CURR": 451}]
+    log_predictions(known, [0.2] * 3, ["accepted"] * 3, "v", 1.0, path=path)
     enough = materialise(lake, tmp_path, min_logged_predictions=50)["comparisons"][REQUESTS]
-    assert enough["judged"] and enough["current_rows"] == 60
+    assert enough["judged"] and enough["current_rows"] == 63
     compared = {f["feature"] for f in enough["features"]}
     # Side-table features are missing for every request by design: never compared.
     assert "BUREAU_DEBT_RATIO" not in compared

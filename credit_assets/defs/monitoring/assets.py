@@ -19,7 +19,11 @@ from credit_assets.features.common import KEY
 from credit_assets.features.serving import FeatureSpec
 from credit_assets.models.scoring_model import ScoringModel
 from credit_assets.monitoring import drift, report
-from credit_assets.monitoring.requests import application_columns, request_features
+from credit_assets.monitoring.requests import (
+    application_columns,
+    request_features,
+    split_requests,
+)
 
 GROUP = "monitoring"
 TEST_CLIENTS = "application_test clients"
@@ -71,6 +75,13 @@ def champion_importance(lake: DataLake) -> tuple[dict[str, float] | None, str | 
     return (importance / total).to_dict(), f"{model.name} {model.version}"
 
 
+def known_clients(lake: DataLake, ids: list[int], columns: list[str]) -> pd.DataFrame:
+    """The features of known clients, one row per request (a client asked twice counts twice)."""
+    table = pl.read_parquet(features_path(lake, "client_features"), columns=[KEY, *columns])
+    requested = pl.DataFrame({KEY: ids}, schema={KEY: table.schema[KEY]})
+    return requested.join(table, on=KEY, how="inner").drop(KEY).to_pandas()
+
+
 def compare_requests(
     lake: DataLake,
     log: PredictionLogStore,
@@ -91,7 +102,12 @@ def compare_requests(
         return report.not_judged("the logged predictions kept no inputs", logged=logged)
     spec = FeatureSpec.load(spec_path(lake))
     columns = application_columns(spec)
-    current = request_features(records, spec)
+    applications, known = split_requests(records)
+    parts = [request_features(applications, spec)] if applications else []
+    parts += [known_clients(lake, known, columns)] if known else []
+    current = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    if current.empty:
+        return report.not_judged("no logged request matched a client or an application")
     results = drift.compare(reference, current, importance, config.bins, columns)
     main = drift.main_features(columns, importance, config.main_features)
     return report.judged(results, main, len(reference), len(current)) | {"logged": logged}

@@ -1,0 +1,60 @@
+"""Logging what the scoring service answered: one prediction-log entry per client scored.
+
+The service calls :func:`log_answer` after each prediction::
+
+    started = time.perf_counter()
+    answer = self.scorer.predict(request)
+    log_answer(request, answer, started)
+
+A failure to write the log is reported in the service's log and does not fail the request: the
+client gets the decision, and the error says which entry is missing.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+from credit_assets.monitoring.prediction_log import KEY, log_predictions
+from credit_assets.serving.schemas import BatchPrediction, BatchRequest, Prediction, PredictRequest
+
+logger = logging.getLogger(__name__)
+
+
+def request_rows(request: PredictRequest | BatchRequest) -> list[dict[str, Any]]:
+    """The fields of each client in a request: the application given, or the known id."""
+    if isinstance(request, PredictRequest):
+        if request.application is not None:
+            return [request.application.model_dump(exclude_none=True)]
+        return [{KEY: request.sk_id_curr}]
+    if request.applications is not None:
+        return [a.model_dump(exclude_none=True) for a in request.applications]
+    return [{KEY: i} for i in request.sk_id_curr or []]
+
+
+def log_answer(
+    request: PredictRequest | BatchRequest,
+    answer: Prediction | BatchPrediction,
+    started: float,
+    path: Path | None = None,
+) -> list[str]:
+    """Log every client of a served answer; ``started`` is the ``time.perf_counter()`` taken when
+    the request arrived. Returns the entries' request ids (none if the log could not be written).
+    """
+    latency_ms = (time.perf_counter() - started) * 1000
+    scores = [answer] if isinstance(answer, Prediction) else answer.predictions
+    try:
+        return log_predictions(
+            request_rows(request),
+            [s.probability for s in scores],
+            [s.decision for s in scores],
+            answer.model_version,
+            latency_ms,
+            path=path,
+        )
+    except (sqlite3.Error, OSError):
+        logger.exception("prediction log not written for %d client(s)", len(scores))
+        return []

@@ -1,0 +1,73 @@
+"""What the service logs per answer: one entry per client, with the fields it was given."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from credit_assets.monitoring.prediction_log import PredictionLog
+from credit_assets.monitoring.served import log_answer, request_rows
+from credit_assets.serving.schemas import BatchPrediction, BatchRequest, Prediction, PredictRequest
+
+APPLICATION = {
+    "AMT_INCOME_TOTAL": 202_500.0,
+    "AMT_CREDIT": 406_597.5,
+    "AMT_ANNUITY": 24_700.5,
+    "DAYS_BIRTH": -9_461,
+    "NAME_CONTRACT_TYPE": "Cash loans",
+}
+
+
+def prediction(client: int | None, probability: float) -> Prediction:
+    decision = "refused" if probability >= 0.5 else "accepted"
+    return Prediction(
+        sk_id_curr=client,
+        probability=probability,
+        threshold=0.5,
+        decision=decision,
+        model_version="lgbm-1",
+        data_kind="synthetic",
+    )
+
+
+def test_a_new_application_is_logged_with_its_fields_only(tmp_path: Path) -> None:
+    request = PredictRequest.model_validate({"application": APPLICATION})
+    assert request_rows(request) == [APPLICATION]
+    ids = log_answer(request, prediction(None, 0.61), started=0.0, path=tmp_path / "log.sqlite")
+    entry = PredictionLog(tmp_path / "log.sqlite").frame().iloc[0]
+    assert entry["request_id"] == ids[0]
+    assert (entry["decision"], entry["model_version"]) == ("refused", "lgbm-1")
+    assert entry["client_id"] is None and entry["latency_ms"] > 0
+
+
+def test_a_batch_of_known_clients_gives_one_entry_each(tmp_path: Path) -> None:
+    request = BatchRequest.model_validate({"sk_id_curr": [100_001, 100_005]})
+    answer = BatchPrediction.model_validate(
+        {
+            "threshold": 0.5,
+            "model_version": "lgbm-1",
+            "data_kind": "synthetic",
+            "predictions": [
+                {"sk_id_curr": 100_001, "probability": 0.1, "decision": "accepted"},
+                {"sk_id_curr": 100_005, "probability": 0.7, "decision": "refused"},
+            ],
+        }
+    )
+    log_answer(request, answer, started=0.0, path=tmp_path / "log.sqlite")
+    frame = PredictionLog(tmp_path / "log.sqlite").frame()
+    assert frame["client_id"].tolist() == [100_001, 100_005]
+    assert frame["decision"].tolist() == ["accepted", "refused"]
+
+
+def test_an_unwritable_log_does_not_fail_the_answer(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    request = PredictRequest.model_validate({"sk_id_curr": 100_001})
+    with caplog.at_level(logging.ERROR):
+        ids = log_answer(request, prediction(100_001, 0.2), 0.0, path=blocked / "log.sqlite")
+    assert ids == []
+    assert "prediction log not written for 1 client" in caplog.text
