@@ -18,10 +18,7 @@ import argparse
 import resource
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
 from pathlib import Path
-
-import polars as pl
 
 from credit_assets.features.build import (
     APPLICATION,
@@ -31,42 +28,7 @@ from credit_assets.features.build import (
     write_table,
 )
 from credit_assets.features.common import KEY
-from credit_assets.ingest import locate_source, read_table
-from credit_assets.kaggle import TABLES, schema
-
-POLARS_TYPES = {"int64": pl.Int64, "float64": pl.Float64, "object": pl.String}
-
-
-class IngestedTables(Mapping[str, pl.LazyFrame]):
-    """Kaggle tables read on access with the ingestion reader (nothing kept between groups)."""
-
-    def __init__(self, data: Path) -> None:
-        self._files = locate_source(data)
-
-    def __getitem__(self, table: str) -> pl.LazyFrame:
-        frame = pl.from_arrow(read_table(self._files.file(table)).data)
-        assert isinstance(frame, pl.DataFrame)
-        return frame.lazy()
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(TABLES)
-
-    def __len__(self) -> int:
-        return len(TABLES)
-
-
-def scan_csvs(data: Path) -> dict[str, pl.LazyFrame]:
-    """Lazy scans of the plain CSVs with the Kaggle dtypes (``.csv.gz`` is read eagerly)."""
-    tables = {}
-    for table in TABLES:
-        spec = schema(table)
-        types = {c: POLARS_TYPES[d] for c, d in zip(spec.columns, spec.dtypes, strict=True)}
-        plain = data / f"{table}.csv"
-        if plain.exists():
-            tables[table] = pl.scan_csv(plain, schema_overrides=types)
-        else:
-            tables[table] = pl.read_csv(data / f"{table}.csv.gz", schema_overrides=types).lazy()
-    return tables
+from credit_assets.features.sources import IngestedTables, scan_csvs
 
 
 def peak_gb() -> float:

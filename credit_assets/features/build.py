@@ -2,9 +2,9 @@
 
 Every feature group is a pure function of raw Kaggle tables (as Polars LazyFrames) listed in
 :data:`GROUPS`; the Dagster assets and ``benchmarks/features.py`` both go through it. The assembled
-table has LightGBM-safe names, no infinities or NaN (missing is null), and no TARGET: labels live
-in their own table. Columns that are mostly missing or constant *on training clients* are dropped,
-which uses no label and no test row.
+table has LightGBM-safe names, no infinities or NaN (missing is null), and no TARGET: the training
+stage joins labels from ``application_train`` itself. Columns that are mostly missing or constant
+*on training clients* are dropped, which uses no label and no test row.
 """
 
 from __future__ import annotations

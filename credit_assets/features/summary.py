@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
 from credit_assets.features.common import KEY, safe_name
@@ -66,33 +67,42 @@ def summarise(
     ``categories`` columns hold the codes of ``common.encode_categories``. For each listed value
     and for missing, the 0/1 indicator is summarised with ``category_hows`` (any of min, max,
     mean, sum, var) and named ``{prefix}_{column}_{value}_{HOW}`` like the recipe's one-hot
-    aggregates. Only the count of ones is aggregated; the rest follows from it and the row count.
+    aggregates. Only the count of ones is computed, for all values of a column in one
+    ``numpy.bincount``; the rest follows from it and the row count.
+
+    Raises:
+        ValueError: if ``frame`` is not sorted by ``key``.
     """
-    size = "__rows"
-    indicators: dict[str, tuple[str, pl.Expr]] = {}
-    for column, values in (categories or {}).items():
-        for code, value in enumerate((*values, "nan")):
-            hit = pl.col(column).is_null() if value == "nan" else pl.col(column).eq_missing(code)
+    keys = frame.get_column(key)
+    if not keys.is_sorted():
+        raise ValueError(f"summarise needs rows sorted by {key}")
+    summary = frame.group_by(key, maintain_order=True).agg(*(a.expr() for a in specs))
+    if not categories:
+        return summary
+    starts = np.flatnonzero(keys.is_first_distinct().to_numpy())
+    sizes = np.diff(np.r_[starts, frame.height]).astype(np.float64)
+    segment = np.repeat(np.arange(starts.size), np.diff(np.r_[starts, frame.height]))
+    derived: dict[str, np.ndarray] = {}
+    for column, values in categories.items():
+        width = len(values) + 2  # the listed values, any other value, missing
+        codes = frame.get_column(column).fill_null(width - 1).to_numpy().astype(np.int64)
+        flat = np.bincount(segment * width + codes, minlength=starts.size * width)
+        counts = flat.reshape(starts.size, width).astype(np.float64)
+        for position, value in (*enumerate(values), (width - 1, "nan")):
             stem = safe_name(f"{category_prefix}_{column}_{value}")
-            indicators[f"__{stem}"] = (stem, hit.sum())
-    counts = [expr.alias(temporary) for temporary, (_, expr) in indicators.items()]
-    summary = frame.group_by(key).agg(*(a.expr() for a in specs), *counts, pl.len().alias(size))
-    n = pl.col(size).cast(pl.Float64)
-    derived = [
-        _indicator(pl.col(temporary).cast(pl.Float64), n, how).alias(f"{stem}_{how.upper()}")
-        for temporary, (stem, _) in indicators.items()
-        for how in category_hows
-    ]
-    return summary.with_columns(derived).drop(size, *indicators)
+            for how in category_hows:
+                derived[f"{stem}_{how.upper()}"] = _indicator(counts[:, position], sizes, how)
+    return summary.hstack(pl.DataFrame(derived).fill_nan(None))
 
 
-def _indicator(hits: pl.Expr, n: pl.Expr, how: str) -> pl.Expr:
+def _indicator(hits: np.ndarray, n: np.ndarray, how: str) -> np.ndarray:
     """min, max, mean, sum or sample variance of a 0/1 indicator from its count of ones."""
     if how == "var":
-        return pl.when(n > 1).then(hits * (n - hits) / (n * (n - 1)))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(n > 1, hits * (n - hits) / (n * (n - 1)), np.nan)
     return {
         "mean": hits / n,
         "sum": hits,
-        "min": (hits == n).cast(pl.Float64),
-        "max": (hits > 0).cast(pl.Float64),
+        "min": (hits == n).astype(np.float64),
+        "max": (hits > 0).astype(np.float64),
     }[how]
