@@ -32,6 +32,9 @@ def contributions(
 ) -> Contributions:
     """``(base, contributions)``: a base per row and a column per feature; they sum to the score."""
     features = prep.transform(frame)
+    if hasattr(model, "contributions"):
+        shap = np.asarray(model.contributions(features))
+        return shap[:, -1], shap[:, :-1]
     if isinstance(model, LGBMClassifier):
         shap = np.asarray(model.booster_.predict(features, pred_contrib=True, num_threads=1))
         return shap[:, -1], shap[:, :-1]

@@ -22,10 +22,12 @@ import joblib
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
+from sklearn.linear_model import LogisticRegression
 
 from credit_assets.models.calibration import Calibration
 from credit_assets.models.explain import contributions
-from credit_assets.models.scores import raw_scores
+from credit_assets.models.preprocessing import SMALL_BATCH
+from credit_assets.models.scores import LinearShortcut, raw_scores
 
 ACCEPTED = "accepted"
 REFUSED = "refused"
@@ -67,6 +69,7 @@ class ScoringModel:
     version: str = ""
     trained_at: str = ""
     data_kind: str = "unknown"
+    _shortcut: LinearShortcut | None = field(default=None, init=False, repr=False, compare=False)
 
     def _frame(self, frame: pd.DataFrame) -> pd.DataFrame:
         if list(frame.columns) == self.feature_names:
@@ -75,7 +78,12 @@ class ScoringModel:
 
     def raw_score(self, frame: pd.DataFrame) -> NDArray[np.float64]:
         """The model's uncalibrated score (log-odds, or probability for forest and dummy)."""
-        return np.asarray(raw_scores(self.prep, self.model, self._frame(frame)), dtype=np.float64)
+        aligned = self._frame(frame)
+        if len(aligned) <= SMALL_BATCH and isinstance(self.model, LogisticRegression):
+            if self._shortcut is None:
+                self._shortcut = LinearShortcut.of(self.prep, self.model)
+            return self._shortcut(aligned)
+        return np.asarray(raw_scores(self.prep, self.model, aligned), dtype=np.float64)
 
     def predict_proba(self, frame: pd.DataFrame) -> NDArray[np.float64]:
         """Calibrated probability of default for each row of the client-feature frame."""

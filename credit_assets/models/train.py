@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from credit_assets.models.calibration import Method, calibrate, prior_correction, uncalibrated
-from credit_assets.models.candidates import Candidate
+from credit_assets.models.candidates import Candidate, undersamples_itself
 from credit_assets.models.cost import best_threshold, confusion
 from credit_assets.models.data import TARGET, features_of, negative_keep_rate
 from credit_assets.models.scores import raw_scores
@@ -80,8 +80,10 @@ def train_candidate(
     threshold, oof_cost = best_threshold(y_train, oof_proba)
 
     pipeline = candidate.pipeline(tuning.params, features_of(balanced), s.seed, s.n_jobs)
+    # A bagging model draws its own balanced subsets: it gets every training client.
+    fit_on = train if undersamples_itself(pipeline.named_steps["model"]) else balanced
     start = time.perf_counter()
-    pipeline.fit(features_of(balanced), balanced[TARGET].to_numpy())
+    pipeline.fit(features_of(fit_on), fit_on[TARGET].to_numpy())
     fit_seconds = time.perf_counter() - start
     prep, model = pipeline.named_steps["prep"], pipeline.named_steps["model"]
     start = time.perf_counter()

@@ -80,6 +80,9 @@ def tune(
         results[trial.number] = cv
         return cv.auc_mean
 
+    if candidate.defaults and not study.trials:
+        # The known-good settings go first, so even a one-trial budget yields a sound model.
+        study.enqueue_trial(candidate.defaults)
     start = time.perf_counter()
     remaining = max(n_trials - _finished(study), 0)
     if remaining == 0 and not _has_complete(study):
