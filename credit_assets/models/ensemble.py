@@ -46,10 +46,14 @@ class UndersampledBagging(ClassifierMixin, BaseEstimator):
 
         rows = np.arange(len(y)).reshape(-1, 1)
         self.models_: list[LGBMClassifier] = []
+        self.bag_defaulters_: list[int] = []
+        self.bag_rows_: list[int] = []
         for bag in range(self.bags):
             sampler = RandomUnderSampler(random_state=self.seed + bag)
             sampler.fit_resample(rows, y)
             kept = np.sort(sampler.sample_indices_)
+            self.bag_rows_.append(len(kept))
+            self.bag_defaulters_.append(int(np.sum(y[kept] == 1)))
             model = LGBMClassifier(**self.lightgbm, random_state=self.seed + bag)
             self.models_.append(model.fit(X[kept], y[kept]))
         self.classes_ = self.models_[0].classes_

@@ -14,6 +14,7 @@ from scipy.special import logit
 from credit_assets.models import ScoringModel
 from credit_assets.models.candidates import CANDIDATES
 from credit_assets.models.data import dataset_hash, features_of
+from credit_assets.models.scores import raw_scores
 from credit_assets.models.train import CandidateResult, TrainingSettings, train_candidate
 
 pytestmark = pytest.mark.slow
@@ -117,3 +118,15 @@ def test_lightgbm_scores_one_client_in_about_a_millisecond(
         times.append(time.perf_counter() - start)
     # Target 2 ms; the bound leaves room for a loaded CI machine.
     assert np.median(times) < 0.005
+
+
+def test_the_linear_shortcut_scores_like_the_scikit_learn_pipeline(
+    trained: dict[str, CandidateResult], frames: Any
+) -> None:
+    model = trained["logistic_regression"].model
+    rows = features_of(frames.holdout).iloc[:20].copy()
+    rows.iloc[0, :5] = np.nan
+    rows.loc[rows.index[1], "CODE_GENDER"] = "unseen"
+    np.testing.assert_allclose(
+        model.raw_score(rows), raw_scores(model.prep, model.model, rows), atol=1e-10
+    )

@@ -59,3 +59,12 @@ def test_class_weights_without_sampler_train_on_every_row(frames: Any) -> None:
         class_weight="balanced",
     )
     assert SpySampler.seen == [] and cv.auc_mean > 0.5
+
+
+def test_a_bagging_model_balances_its_own_training_fold_without_the_pipeline_sampler(
+    frames: Any,
+) -> None:
+    SpySampler.seen.clear()
+    params = {"n_estimators": 30, "bags": 3}
+    cv = cross_validate(CANDIDATES["lightgbm"], params, frames.train, folds=3, sampler=spy)
+    assert SpySampler.seen == [] and not np.isnan(cv.oof).any() and cv.auc_mean > 0.5
