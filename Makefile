@@ -19,14 +19,14 @@ export BENTOML_DO_NOT_TRACK := true
 export GRADIO_ANALYTICS_ENABLED := False
 export DO_NOT_TRACK := 1
 export MLFLOW_TRACKING_URI ?= sqlite:///$(DATA_DIR)/mlflow/mlflow.db
+export BENTOML_HOME ?= $(DATA_DIR)/bentoml
 ifneq ($(wildcard $(REAL_DIR)),)
 export HOME_CREDIT_REAL_DIR ?= $(REAL_DIR)
 endif
 
-.PHONY: run test install data pipeline dagster lint typecheck bench clean
+.PHONY: run test install data pipeline serve dagster mlflow lint typecheck clean
 
-run: install data pipeline ## install, make demo data if needed, materialise everything
-	@echo "pipeline materialised; outputs in $(DATA_DIR)"
+run: install data pipeline serve ## install, demo data if needed, materialise everything, serve
 
 test: install ## lint, type checks and every test (slow ones included)
 	$(BIN)/ruff check .
@@ -49,6 +49,14 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 
 pipeline: install data $(DAGSTER_HOME)/dagster.yaml ## materialise the whole asset graph
 	$(BIN)/dagster asset materialize -m credit_assets.definitions --select '*'
+
+serve: install ## bentoml serve the latest credit_scorer Bento on PORT (3917)
+	@test -d "$(BENTOML_HOME)/bentos/credit_scorer" || { echo "no credit_scorer Bento in $(BENTOML_HOME): run make pipeline first"; exit 1; }
+	@echo "credit_scorer: http://127.0.0.1:$(PORT)  (API docs: http://127.0.0.1:$(PORT)/docs)"
+	$(BIN)/bentoml serve credit_scorer:latest --host 127.0.0.1 --port $(PORT)
+
+mlflow: install ## MLflow UI on the local tracking store, MLFLOW_PORT (5000)
+	$(BIN)/mlflow ui --backend-store-uri "$(MLFLOW_TRACKING_URI)" --host 127.0.0.1 --port $(MLFLOW_PORT)
 
 dagster: install data $(DAGSTER_HOME)/dagster.yaml ## Dagster UI + daemon on DAGSTER_PORT (3000)
 	$(BIN)/dagster dev -m credit_assets.definitions -p $(DAGSTER_PORT)
