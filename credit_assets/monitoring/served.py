@@ -1,10 +1,9 @@
 """Logging what the scoring service answered: one prediction-log entry per client scored.
 
-The service calls :func:`log_answer` after each prediction::
+The service passes each answer through :func:`log_answer`, which returns it unchanged::
 
     started = time.perf_counter()
-    answer = self.scorer.predict(request)
-    log_answer(request, answer, started)
+    return log_answer(request, self.scorer.predict(request), started)
 
 A failure to write the log is reported in the service's log and does not fail the request: the
 client gets the decision, and the error says which entry is missing.
@@ -16,12 +15,13 @@ import logging
 import sqlite3
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from credit_assets.monitoring.prediction_log import KEY, log_predictions
 from credit_assets.serving.schemas import BatchPrediction, BatchRequest, Prediction, PredictRequest
 
 logger = logging.getLogger(__name__)
+A = TypeVar("A", Prediction, BatchPrediction)
 
 
 def request_rows(request: PredictRequest | BatchRequest) -> list[dict[str, Any]]:
@@ -35,15 +35,21 @@ def request_rows(request: PredictRequest | BatchRequest) -> list[dict[str, Any]]
     return [{KEY: i} for i in request.sk_id_curr or []]
 
 
-def log_answer(
+def log_answer(request: PredictRequest | BatchRequest, answer: A, started: float) -> A:
+    """Log every client of a served answer and return the answer; ``started`` is the
+    ``time.perf_counter()`` taken when the request arrived."""
+    record_answer(request, answer, started)
+    return answer
+
+
+def record_answer(
     request: PredictRequest | BatchRequest,
     answer: Prediction | BatchPrediction,
     started: float,
     path: Path | None = None,
 ) -> list[str]:
-    """Log every client of a served answer; ``started`` is the ``time.perf_counter()`` taken when
-    the request arrived. Returns the entries' request ids (none if the log could not be written).
-    """
+    """Log every client of a served answer; the entries' request ids (none if the log could not
+    be written)."""
     latency_ms = (time.perf_counter() - started) * 1000
     scores = [answer] if isinstance(answer, Prediction) else answer.predictions
     try:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from credit_assets.monitoring.prediction_log import PredictionLog
-from credit_assets.monitoring.served import log_answer, request_rows
+from credit_assets.monitoring.served import log_answer, record_answer, request_rows
 from credit_assets.serving.schemas import BatchPrediction, BatchRequest, Prediction, PredictRequest
 
 APPLICATION = {
@@ -35,7 +35,7 @@ def prediction(client: int | None, probability: float) -> Prediction:
 def test_a_new_application_is_logged_with_its_fields_only(tmp_path: Path) -> None:
     request = PredictRequest.model_validate({"application": APPLICATION})
     assert request_rows(request) == [APPLICATION]
-    ids = log_answer(request, prediction(None, 0.61), started=0.0, path=tmp_path / "log.sqlite")
+    ids = record_answer(request, prediction(None, 0.61), started=0.0, path=tmp_path / "log.sqlite")
     entry = PredictionLog(tmp_path / "log.sqlite").frame().iloc[0]
     assert entry["request_id"] == ids[0]
     assert (entry["decision"], entry["model_version"]) == ("refused", "lgbm-1")
@@ -55,7 +55,7 @@ def test_a_batch_of_known_clients_gives_one_entry_each(tmp_path: Path) -> None:
             ],
         }
     )
-    log_answer(request, answer, started=0.0, path=tmp_path / "log.sqlite")
+    record_answer(request, answer, started=0.0, path=tmp_path / "log.sqlite")
     frame = PredictionLog(tmp_path / "log.sqlite").frame()
     assert frame["client_id"].tolist() == [100_001, 100_005]
     assert frame["decision"].tolist() == ["accepted", "refused"]
@@ -68,6 +68,16 @@ def test_an_unwritable_log_does_not_fail_the_answer(
     blocked.write_text("not a folder")
     request = PredictRequest.model_validate({"sk_id_curr": 100_001})
     with caplog.at_level(logging.ERROR):
-        ids = log_answer(request, prediction(100_001, 0.2), 0.0, path=blocked / "log.sqlite")
+        ids = record_answer(request, prediction(100_001, 0.2), 0.0, path=blocked / "log.sqlite")
     assert ids == []
     assert "prediction log not written for 1 client" in caplog.text
+
+
+def test_the_answer_passes_through_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CREDIT_PREDICTION_LOG", str(tmp_path / "default.sqlite"))
+    answer = prediction(100_001, 0.3)
+    request = PredictRequest.model_validate({"sk_id_curr": 100_001})
+    assert log_answer(request, answer, 0.0) is answer
+    assert PredictionLog(tmp_path / "default.sqlite").count() == 1
