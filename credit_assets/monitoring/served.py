@@ -21,7 +21,7 @@ from credit_assets.monitoring.prediction_log import KEY, log_predictions
 from credit_assets.serving.schemas import BatchPrediction, BatchRequest, Prediction, PredictRequest
 
 logger = logging.getLogger(__name__)
-A = TypeVar("A", Prediction, BatchPrediction)
+A = TypeVar("A", bound=Prediction | BatchPrediction)
 
 
 def request_rows(request: PredictRequest | BatchRequest) -> list[dict[str, Any]]:
