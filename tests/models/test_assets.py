@@ -55,7 +55,7 @@ def run(
     for table in ("application_train", "application_test"):
         ingest_table(tiny_synthetic, table, lake.raw_table(table))
     stand_in_features.to_parquet(training_assets.features_path(lake))
-    tracking_uri = f"sqlite:///{root / 'mlflow.db'}"
+    tracking_uri = f"sqlite:///{root / 'mlflow' / 'mlflow.db'}"  # folder not created yet
     resources = {
         "lake": lake,
         "source": HomeCreditSource(location=str(tiny_synthetic)),

@@ -28,6 +28,7 @@ from credit_assets import settings
 from credit_assets.models.tracking import ensure_experiment
 
 EXPERIMENT = "credit-scoring"
+SQLITE = "sqlite:///"
 
 
 class MlflowTracking(dg.ConfigurableResource):
@@ -42,6 +43,11 @@ class MlflowTracking(dg.ConfigurableResource):
     _mlflow: MlFlow | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        if self.mlflow_tracking_uri.startswith(SQLITE):
+            # SQLite creates the database file, not the folder it lives in.
+            Path(self.mlflow_tracking_uri.removeprefix(SQLITE)).parent.mkdir(
+                parents=True, exist_ok=True
+            )
         mlflow.set_tracking_uri(self.mlflow_tracking_uri)
         ensure_experiment(self.experiment_name, self.artifact_location)
         self._mlflow = MlFlow(context)
