@@ -2,7 +2,8 @@
 
 Plain functions (no Dagster): the deployment assets call them, and so can a notebook. BentoML
 reads ``BENTOML_HOME`` once per process, so :func:`use_bentoml_home` must run before anything
-touches its stores.
+touches its stores. The service imports the names and requirements from here, so the heavy
+imports (BentoML, the bundle's pandas and Polars) happen inside the functions.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ import os
 import shutil
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from credit_assets import settings
-from credit_assets.serving.bundle import ModelCard, write_bundle
+
+if TYPE_CHECKING:
+    from credit_assets.serving.bundle import ModelCard
 
 MODEL_NAME = "credit_scoring_champion"
 BENTO_NAME = "credit_scorer"
@@ -39,11 +42,10 @@ SERVING_PACKAGES = (
     "scikit-learn",
     "lightgbm",
     "joblib",
-    "optuna",
     "pydantic",
     "fastapi",
 )
-"""What the service imports (``optuna`` because ``credit_assets.models.candidates`` does)."""
+"""The third-party packages the service imports (checked by a test)."""
 
 
 def serving_requirements() -> list[str]:
@@ -83,6 +85,8 @@ def save_model(
     Returns the model's tag and its card.
     """
     import bentoml
+
+    from credit_assets.serving.bundle import write_bundle
 
     with bentoml.models.create(MODEL_NAME) as model:
         card = write_bundle(

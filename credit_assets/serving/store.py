@@ -15,21 +15,9 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from credit_assets.features.common import KEY
+from credit_assets.serving.errors import UnknownClientError
 
-MAX_NAMED_IDS = 10
-
-
-class UnknownClientError(LookupError):
-    """Some ``SK_ID_CURR`` are not known clients; ``ids`` lists them."""
-
-    def __init__(self, ids: Sequence[int]) -> None:
-        self.ids = list(ids)
-        named = ", ".join(str(i) for i in self.ids[:MAX_NAMED_IDS])
-        more = len(self.ids) - MAX_NAMED_IDS
-        super().__init__(
-            f"unknown SK_ID_CURR {named}" + (f" and {more} more" if more > 0 else "")
-            + ": not a client of the feature table this model was packaged with"
-        )  # fmt: skip
+__all__ = ["ClientStore", "UnknownClientError"]
 
 
 class ClientStore:

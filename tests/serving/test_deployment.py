@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,7 @@ from credit_assets.defs.deployment.sensors import package_champion, package_new_
 from credit_assets.defs.resources import DataLake
 from credit_assets.models import ScoringModel
 from credit_assets.serving import bundle
-from credit_assets.serving.packaging import use_bentoml_home
+from credit_assets.serving.packaging import SERVING_PACKAGES, use_bentoml_home
 
 
 def _metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict[str, Any]:
@@ -161,3 +163,16 @@ class TestPackagingSensor:
             served_model.key,
             credit_scorer_bento.key,
         }
+
+
+def test_the_bento_runtime_lists_what_the_service_imports() -> None:
+    """The pinned packages are what a worker imports, and nothing of the pipeline comes along."""
+    probe = (
+        "import sys, importlib.metadata as m, bento.service, credit_assets.serving.scorer;"
+        "names = m.packages_distributions();"
+        "print(' '.join(sorted({d for mod in list(sys.modules) for d in names.get(mod, [])})))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    imported = set(done.stdout.split())
+    assert set(SERVING_PACKAGES) <= imported | {"bentoml"}
+    assert not imported & {"dagster", "mlflow", "optuna", "imbalanced-learn", "gradio"}

@@ -1,0 +1,321 @@
+"""Latency and throughput of the scoring service, and of a plain Flask app the seed's way.
+
+Usage:
+    python benchmarks/serving.py [--bento credit_scorer:latest | --url http://127.0.0.1:3917]
+        [--requests 1000] [--duration 10] [--concurrency 16] [--no-flask] [--json FILE]
+
+Starts ``bentoml serve`` on the Bento (or targets a service already running on loopback), then a
+Flask app serving the same champion the way the seed did (the artefact and the client table
+loaded once, the client's row found with a boolean mask and scored per request, Flask's own
+threaded server), and puts both under the same load: ``--requests`` sequential ``/predict`` calls
+from one client (p50, p99), ``--concurrency`` clients for ``--duration`` seconds (p50, p99,
+requests per second), a batch of 1,000 ids (BentoML only), and the time from start to ready.
+Known ids come from the champion bundle in ``BENTOML_HOME``. Loopback only; every phase is
+bounded in count and time, and the servers started here are stopped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import numpy as np
+import pandas as pd
+
+from credit_assets.serving import bundle, config
+from credit_assets.serving.packaging import MODEL_NAME
+
+LOOPBACK = "127.0.0.1"
+READY_TIMEOUT = 120.0
+REQUEST_TIMEOUT = 10.0
+TARGETS = {"single_p50_ms": 5.0, "single_p99_ms": 25.0, "concurrent_rps": 400.0}
+TARGETS |= {"batch_1000_ms": 250.0, "ready_s": 15.0}
+
+
+class Client:
+    """One keep-alive HTTP/1.1 connection to the server (reopened if the server closes it)."""
+
+    def __init__(self, port: int) -> None:
+        self.connection = http.client.HTTPConnection(LOOPBACK, port, timeout=REQUEST_TIMEOUT)
+
+    def post(self, path: str, body: dict[str, Any]) -> tuple[int, bytes]:
+        """Status and body; status 0 when the call failed twice (refused, reset, timed out)."""
+        payload = json.dumps(body).encode()
+        headers = {"content-type": "application/json"}
+        if key := config.api_key():
+            headers["x-api-key"] = key
+        for _ in range(2):
+            try:
+                self.connection.request("POST", path, payload, headers)
+                answer = self.connection.getresponse()
+                return answer.status, answer.read()
+            except (OSError, http.client.HTTPException):
+                self.connection.close()
+        return 0, b""
+
+    def get(self, path: str) -> int:
+        try:
+            self.connection.request("GET", path)
+            answer = self.connection.getresponse()
+            answer.read()
+            return answer.status
+        except (OSError, http.client.HTTPException):
+            self.connection.close()
+            return 0
+
+
+def _percentiles(seconds: list[float]) -> tuple[float, float]:
+    ms = np.asarray(seconds) * 1000
+    return float(np.percentile(ms, 50)), float(np.percentile(ms, 99))
+
+
+def single_client(port: int, ids: list[int], count: int, limit: float = 60.0) -> dict[str, float]:
+    """``count`` sequential /predict calls from one client (at most ``limit`` seconds)."""
+    client, latencies, errors = Client(port), [], 0
+    started = time.perf_counter()
+    for sk_id in random.Random(1).choices(ids, k=count):
+        if time.perf_counter() - started > limit:
+            break
+        start = time.perf_counter()
+        status, _ = client.post("/predict", {"sk_id_curr": sk_id})
+        latencies.append(time.perf_counter() - start)
+        errors += status != 200
+    p50, p99 = _percentiles(latencies)
+    rps = len(latencies) / (time.perf_counter() - started)
+    return {"single_p50_ms": p50, "single_p99_ms": p99, "single_rps": rps, "errors": errors}
+
+
+def concurrent_clients(
+    port: int, ids: list[int], clients: int, duration: float, cap: int
+) -> dict[str, float]:
+    """``clients`` threads calling /predict back to back for ``duration`` s (``cap`` calls)."""
+    latencies: list[list[float]] = [[] for _ in range(clients)]
+    errors = [0] * clients
+    stop = time.perf_counter() + duration
+    budget = iter(range(cap))
+    lock = threading.Lock()
+
+    def work(index: int) -> None:
+        client, draw = Client(port), random.Random(index)
+        while time.perf_counter() < stop:
+            with lock:
+                if next(budget, None) is None:
+                    return
+            start = time.perf_counter()
+            status, _ = client.post("/predict", {"sk_id_curr": draw.choice(ids)})
+            latencies[index].append(time.perf_counter() - start)
+            errors[index] += status != 200
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(duration + 60)
+    elapsed = time.perf_counter() - started
+    flat = [s for per_client in latencies for s in per_client]
+    p50, p99 = _percentiles(flat)
+    return {
+        "concurrent_p50_ms": p50,
+        "concurrent_p99_ms": p99,
+        "concurrent_rps": len(flat) / elapsed,
+        "concurrent_requests": len(flat),
+        "errors": sum(errors),
+    }
+
+
+def batch(port: int, ids: list[int], size: int = 1000, repeats: int = 5) -> dict[str, float]:
+    """Median time of a /predict_batch call with ``size`` known ids."""
+    client, times = Client(port), []
+    chosen = random.Random(2).choices(ids, k=size)
+    for _ in range(repeats):
+        start = time.perf_counter()
+        status, _ = client.post("/predict_batch", {"sk_id_curr": chosen})
+        if status != 200:
+            raise RuntimeError(f"/predict_batch answered {status}")
+        times.append(time.perf_counter() - start)
+    return {"batch_1000_ms": float(np.median(times) * 1000)}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((LOOPBACK, 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def started(command: list[str], port: int, ready_path: str) -> Iterator[float]:
+    """Run a server in its own process group, its output in a temporary file (a pipe nobody
+    reads would fill up and stall it); yield the seconds it took to answer ``ready_path``."""
+    env = {**os.environ, "BENTOML_DO_NOT_TRACK": "true"}
+    with tempfile.TemporaryFile("w+") as log:
+        start = time.perf_counter()
+        server = subprocess.Popen(
+            command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        try:
+            probe = Client(port)
+            while probe.get(ready_path) != 200:
+                if server.poll() is not None or time.perf_counter() - start > READY_TIMEOUT:
+                    log.seek(0)
+                    raise RuntimeError(f"{command} did not get ready:\n{log.read()[-3000:]}")
+                time.sleep(0.05)
+            yield time.perf_counter() - start
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+
+
+def measure(port: int, ids: list[int], args: argparse.Namespace, batches: bool) -> dict[str, float]:
+    """Warm up, then every phase against the server on ``port``."""
+    single_client(port, ids, 50)
+    figures = single_client(port, ids, args.requests)
+    errors = figures.pop("errors")
+    load = concurrent_clients(port, ids, args.concurrency, args.duration, args.requests * 20)
+    figures |= load | {"errors": errors + load["errors"]}
+    if batches:
+        figures |= batch(port, ids)
+    return figures
+
+
+def flask_app(folder: Path) -> Any:
+    """The seed's way: load once, find the row with a boolean mask, predict per request."""
+    from flask import Flask, jsonify, request
+
+    from credit_assets.models import ScoringModel
+
+    model = ScoringModel.load(folder / bundle.MODEL_FILE)
+    clients = pd.read_parquet(folder / bundle.CLIENTS_FILE)
+    app = Flask("seed_api")
+
+    @app.get("/ready")
+    def ready() -> Any:
+        return "ok"
+
+    @app.post("/predict")
+    def predict() -> Any:
+        sk_id = request.get_json()["sk_id_curr"]
+        row = pd.DataFrame(clients[clients["SK_ID_CURR"] == sk_id])
+        if row.empty:
+            return jsonify(error=f"unknown SK_ID_CURR {sk_id}"), 404
+        probability = float(model.predict_proba(row.drop(columns="SK_ID_CURR"))[0])
+        decision = str(model.decide([probability])[0])
+        return jsonify(sk_id_curr=sk_id, probability=probability, decision=decision)
+
+    return app
+
+
+def champion_folder(tag: str) -> Path:
+    """The bundle folder of a BentoML model in ``BENTOML_HOME``."""
+    import bentoml
+
+    return Path(bentoml.models.get(tag).path)
+
+
+def _loopback_port(url: str) -> int:
+    parts = urlsplit(url)
+    if parts.hostname not in {"127.0.0.1", "localhost", "::1"} or parts.port is None:
+        raise SystemExit(f"--url must be a loopback address with a port, not {url}")
+    return parts.port
+
+
+def _table(results: dict[str, dict[str, float]]) -> str:
+    rows = [
+        ("time to ready (s)", "ready_s"),
+        ("1 client  p50 (ms)", "single_p50_ms"),
+        ("1 client  p99 (ms)", "single_p99_ms"),
+        ("1 client  req/s", "single_rps"),
+        ("16 clients p50 (ms)", "concurrent_p50_ms"),
+        ("16 clients p99 (ms)", "concurrent_p99_ms"),
+        ("16 clients req/s", "concurrent_rps"),
+        ("batch of 1,000 ids (ms)", "batch_1000_ms"),
+        ("errors", "errors"),
+    ]
+    names = list(results)
+    lines = [f"{'':26}" + "".join(f"{n:>14}" for n in names) + f"{'target':>10}"]
+    for label, key in rows:
+        cells = [results[n].get(key) for n in names]
+        line = f"{label:26}" + "".join(
+            f"{c:>14.2f}" if c is not None else f"{'-':>14}" for c in cells
+        )
+        target = TARGETS.get(key)
+        lines.append(line + (f"{target:>10g}" if target else ""))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--bento", default="credit_scorer:latest")
+    parser.add_argument("--url", help="a service already running on loopback")
+    parser.add_argument("--model", default=f"{MODEL_NAME}:latest", help="bundle of the known ids")
+    parser.add_argument("--requests", type=int, default=1000, help="sequential calls (<= 10,000)")
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds under load (<= 60)")
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--no-flask", action="store_true")
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--serve-flask", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    args.requests, args.duration = min(args.requests, 10_000), min(args.duration, 60.0)
+
+    if args.serve_flask:  # the Flask side, in its own process
+        flask_app(args.serve_flask).run(host=LOOPBACK, port=args.port, threaded=True)
+        return 0
+
+    # A SIGTERM (an outer timeout) unwinds like an exception, so the servers are stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    folder = champion_folder(args.model)
+    ids = pd.read_parquet(folder / bundle.CLIENTS_FILE, columns=["SK_ID_CURR"])["SK_ID_CURR"]
+    ids = ids.astype(int).tolist()
+    results: dict[str, dict[str, float]] = {}
+    if args.url:
+        results["BentoML"] = measure(_loopback_port(args.url), ids, args, batches=True)
+    else:
+        port = _free_port()
+        bentoml_cli = [sys.executable, "-m", "bentoml", "serve", args.bento]
+        command = [*bentoml_cli, "--host", LOOPBACK, "--port", str(port)]
+        with started(command, port, "/readyz") as ready:
+            results["BentoML"] = {"ready_s": ready, **measure(port, ids, args, batches=True)}
+    if not args.no_flask:
+        port = _free_port()
+        command = [sys.executable, __file__, "--serve-flask", str(folder), "--port", str(port)]
+        with started(command, port, "/ready") as ready:
+            results["Flask (seed)"] = {"ready_s": ready, **measure(port, ids, args, batches=False)}
+
+    load = os.getloadavg()[0]
+    print(f"{len(ids)} known clients, {os.cpu_count()} cores, load average {load:.1f} at the end")
+    print(_table(results))
+    if "Flask (seed)" in results:
+        ours, seed = results["BentoML"], results["Flask (seed)"]
+        print(
+            f"BentoML / Flask: {ours['concurrent_rps'] / seed['concurrent_rps']:.2f}x the"
+            f" requests/s at {args.concurrency} clients, p50 {ours['single_p50_ms']:.2f} vs"
+            f" {seed['single_p50_ms']:.2f} ms for one client"
+        )
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
