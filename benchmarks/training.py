@@ -56,7 +56,7 @@ def timed(stage: str, work: Callable[[], T]) -> T:
 
 def read_csv_columns(source: Path, table: str, columns: list[str]) -> pd.DataFrame:
     files = list(source.glob(f"{table}.csv*"))
-    return pd.DataFrame(pd.read_csv(files[0]), columns=columns)
+    return pd.read_csv(files[0]).loc[:, columns]
 
 
 def single_row_ms(model: Any, rows: pd.DataFrame, repeats: int = 300) -> float:
