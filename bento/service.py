@@ -16,6 +16,7 @@ changes it, like any other setting below.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,6 +27,7 @@ import bentoml
 from fastapi import FastAPI
 
 with bentoml.importing():
+    from credit_assets.monitoring.served import log_answer
     from credit_assets.serving import config
     from credit_assets.serving.errors import UnknownClientError
     from credit_assets.serving.guard import RequestGuard
@@ -85,22 +87,26 @@ class CreditScorer:
         A known client is scored on the event loop (about a millisecond, less than a thread
         hop); a new application's features take longer and are computed in a worker thread.
         """
+        started = time.perf_counter()
         with _as_http_errors():
             if request.application is None:
-                return self.scorer.predict(request)
-            return await anyio.to_thread.run_sync(self.scorer.predict, request)
+                return log_answer(request, self.scorer.predict(request), started)
+            answer = await anyio.to_thread.run_sync(self.scorer.predict, request)
+            return log_answer(request, answer, started)
 
     @bentoml.api(route="/predict_batch")
     def predict_batch(self, request: BatchRequest, /) -> BatchPrediction:
         """Scores of a list of known ids or of new applications, in the order given."""
+        started = time.perf_counter()
         with _as_http_errors():
-            return self.scorer.predict_batch(request)
+            return log_answer(request, self.scorer.predict_batch(request), started)
 
     @bentoml.api
     def explain(self, request: ExplainRequest, /) -> Explanation:
         """The top-k exact contributions to the client's log-odds of default, with values."""
+        started = time.perf_counter()
         with _as_http_errors():
-            return self.scorer.explain(request)
+            return log_answer(request, self.scorer.explain(request), started)
 
     @bentoml.api(route="/model_info")
     def model_info(self) -> ModelInfo:

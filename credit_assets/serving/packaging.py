@@ -31,6 +31,9 @@ BENTO_INCLUDE = [
     "credit_assets/features/*.py",
     "credit_assets/models/*.py",
     "credit_assets/serving/*.py",
+    "credit_assets/monitoring/__init__.py",
+    "credit_assets/monitoring/prediction_log.py",
+    "credit_assets/monitoring/served.py",
 ]
 BENTO_LABELS = ("champion_version", "candidate", "data_kind", "mlflow_run_id")
 SERVING_PACKAGES = (
