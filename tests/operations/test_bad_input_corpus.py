@@ -311,3 +311,17 @@ def test_a_chunked_body_over_the_cap_is_refused(api: httpx.Client) -> None:
     oversized = iter([b'{"sk_id_curr": [1]}', b" " * (9 * 1024 * 1024)])
     answer = api.post("/predict_batch", content=oversized, headers=JSON)
     assert answer.status_code == 413
+
+
+@pytest.mark.slow
+def test_after_the_corpus_good_requests_are_answered_and_logged(
+    api: httpx.Client, service: Service
+) -> None:
+    before = logged(service)
+    one = api.post("/predict", json={"sk_id_curr": service.ids[0]})
+    new = api.post("/predict", json={"application": APPLICATION})
+    batch = api.post("/predict_batch", json={"sk_id_curr": service.ids[1:4]})
+    assert [one.status_code, new.status_code, batch.status_code] == [200, 200, 200]
+    assert logged(service) == before + 1 + 1 + 3
+    with sqlite3.connect(service.log) as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
