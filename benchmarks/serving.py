@@ -163,7 +163,9 @@ def started(command: list[str], port: int, ready_path: str) -> Iterator[float]:
     """Run a server in its own process group, its output in a temporary file (a pipe nobody
     reads would fill up and stall it); yield the seconds it took to answer ``ready_path``."""
     env = {**os.environ, "BENTOML_DO_NOT_TRACK": "true"}
-    with tempfile.TemporaryFile("w+") as log:
+    with tempfile.TemporaryFile("w+") as log, tempfile.TemporaryDirectory() as scratch:
+        # The service logs every prediction: into a scratch file, not the real log.
+        env.setdefault("CREDIT_PREDICTION_LOG", str(Path(scratch) / "predictions.sqlite"))
         start = time.perf_counter()
         server = subprocess.Popen(
             command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True

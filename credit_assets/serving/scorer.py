@@ -100,6 +100,10 @@ class Scorer:
         frame, ids = self._client(request)
         return self._predictions(frame, ids)[0]
 
+    def predict_ids(self, ids: Sequence[int]) -> list[Prediction]:
+        """Known clients' predictions, in order (raises :class:`UnknownClientError`)."""
+        return self._predictions(self.known_features(ids), list(ids))
+
     def predict_batch(self, request: BatchRequest) -> BatchPrediction:
         """Scores of many clients, in the order asked."""
         if request.sk_id_curr is not None:

@@ -41,13 +41,15 @@ QUICK = TrainingSettings(n_trials=1, timeout_seconds=30, folds=2, seed=5, n_jobs
 
 @pytest.fixture(scope="session")
 def serving_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A BentoML home for the session (BentoML reads it once per process), analytics off."""
+    """A BentoML home and a prediction log for the session (BentoML reads its home once per
+    process), analytics off."""
     root = tmp_path_factory.mktemp("serving")
     patch = pytest.MonkeyPatch()
     patch.setenv("BENTOML_HOME", str(root / "bentoml"))
     patch.setenv("BENTOML_DO_NOT_TRACK", "true")
     patch.setenv("GRADIO_ANALYTICS_ENABLED", "False")
     patch.delenv("CREDIT_API_KEY", raising=False)
+    patch.setenv("CREDIT_PREDICTION_LOG", str(root / "predictions.sqlite"))
     # BentoML's /metrics reads Prometheus' multiprocess folder, which `bentoml serve` sets up.
     (root / "prometheus").mkdir()
     patch.setenv("PROMETHEUS_MULTIPROC_DIR", str(root / "prometheus"))

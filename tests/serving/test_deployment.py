@@ -11,10 +11,9 @@ import bentoml
 import dagster as dg
 import pytest
 
+from credit_assets.definitions import defs
 from credit_assets.defs.deployment.assets import GROUP, credit_scorer_bento, served_model
-from credit_assets.defs.deployment.resources import BentoStore, ModelRegistry
 from credit_assets.defs.deployment.sensors import package_champion, package_new_champion
-from credit_assets.defs.resources import DataLake
 from credit_assets.models import ScoringModel
 from credit_assets.serving import bundle
 from credit_assets.serving.packaging import SERVING_PACKAGES, use_bentoml_home
@@ -25,21 +24,16 @@ def _metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict[str, Any]:
     return {k: getattr(v, "value", v) for k, v in event.metadata.items()}
 
 
-def test_the_deployment_definitions_load() -> None:
-    definitions = dg.Definitions(
-        assets=[served_model, credit_scorer_bento],
-        jobs=[package_champion],
-        sensors=[package_new_champion],
-        resources={
-            "lake": DataLake(root="/tmp/unused"),
-            "bento_store": BentoStore(home="/tmp/unused"),
-            "registry": ModelRegistry(tracking_uri="sqlite:///:memory:"),
-        },
-    )
+def test_the_project_definitions_hold_the_deployment_group() -> None:
+    definitions = defs()
     dg.Definitions.validate_loadable(definitions)
     graph = definitions.resolve_asset_graph()
-    assert {graph.get(k).group_name for k in (served_model.key, credit_scorer_bento.key)} == {GROUP}
-    assert package_new_champion.default_status == dg.DefaultSensorStatus.RUNNING
+    deployment = {k for k in graph.get_all_asset_keys() if graph.get(k).group_name == GROUP}
+    assert deployment == {served_model.key, credit_scorer_bento.key}
+    sensor = definitions.get_sensor_def("package_new_champion")
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+    assert definitions.get_job_def("package_champion") is not None
+    assert {"bento_store", "registry"} <= set(definitions.resources or {})
 
 
 def test_the_served_model_carries_the_champion(
