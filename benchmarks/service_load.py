@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/service_load.py [--data DIR] [--rate 200] [--seconds 60]
-                                      [--kill-worker-at SECONDS]
+                                      [--kill-worker-at SECONDS] [--connections 64] [--timeout 10]
 
 Packages the champion of a pipeline data folder (``--data``, default ``CREDIT_DATA_DIR``: the
 output of ``make run``) into a throw-away BentoML home, starts ``bentoml serve`` on a free
@@ -128,20 +128,31 @@ async def send(client: httpx.AsyncClient, body: dict[str, Any], start: float, ou
 
 
 async def load(
-    url: str, payloads: list[dict[str, Any]], rate: float, kill: WorkerKiller, timeout: float
+    url: str,
+    payloads: list[dict[str, Any]],
+    rate: float,
+    kill: WorkerKiller,
+    timeout: float,
+    connections: int,
 ) -> Results:
-    """Send every payload at ``rate`` per second, open-loop; call ``kill()`` when it is due."""
-    out, tasks = Results(), []
-    limits = httpx.Limits(max_connections=512, max_keepalive_connections=256)
+    """Send payload ``i`` at ``i / rate`` seconds over ``connections`` keep-alive connections;
+    a request falls behind its slot only when every connection is busy (the service is then
+    slower than the rate, and the achieved rate says so). Calls ``kill`` before each send."""
+    out = Results()
+    slots = iter(enumerate(payloads))
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     async with httpx.AsyncClient(base_url=url, timeout=timeout, limits=limits) as client:
         start = time.perf_counter()
-        for i, body in enumerate(payloads):
-            delay = start + i / rate - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            kill(time.perf_counter() - start)
-            tasks.append(asyncio.create_task(send(client, body, start, out)))
-        await asyncio.gather(*tasks)
+
+        async def connection() -> None:
+            for i, body in slots:  # one iterator shared by all connections: each slot once
+                delay = start + i / rate - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                kill(time.perf_counter() - start)
+                await send(client, body, start, out)
+
+        await asyncio.gather(*(connection() for _ in range(connections)))
     return out
 
 
@@ -158,13 +169,14 @@ class WorkerKiller:
     def __call__(self, elapsed: float) -> None:
         if self.at is None or self.when is not None or elapsed < self.at:
             return
-        workers = [
-            p
-            for p in psutil.Process(self.server.pid).children()
-            if "worker" in " ".join(p.cmdline())
-        ]
+        workers = self.alive()
         workers[0].send_signal(signal.SIGKILL)
         self.when, self.workers = elapsed, len(workers)
+
+    def alive(self) -> list[psutil.Process]:
+        """The service's worker processes running now."""
+        children = psutil.Process(self.server.pid).children()
+        return [p for p in children if "worker" in " ".join(p.cmdline()) and p.is_running()]
 
 
 def logged(path: Path) -> int:
@@ -179,7 +191,7 @@ def report(
     ok = [lat for _, o, lat in out.answers if o == "200"]
     span = max(t for t, _, _ in out.answers) or 1.0
     print(f"requests sent: {len(out.answers)} at a target {rate:g}/s for {seconds:g} s")
-    print(f"achieved send rate: {len(out.answers) / span:.1f}/s")
+    print(f"achieved rate: {len(out.answers) / span:.1f}/s over {span:.1f} s")
     print(f"answers: {dict(sorted(outcomes.items()))}")
     if ok:
         p50, p95, p99 = np.percentile(ok, [50, 95, 99])
@@ -212,6 +224,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--kill-worker-at", type=float, default=None)
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds per request")
+    parser.add_argument("--connections", type=int, default=64)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="service-load-") as folder:
         work = Path(folder)
@@ -219,9 +232,12 @@ def main() -> int:
         try:
             payloads = bodies(args.data, int(args.rate * args.seconds))
             killer = WorkerKiller(server, args.kill_worker_at)
-            out = asyncio.run(load(url, payloads, args.rate, killer, args.timeout))
+            out = asyncio.run(
+                load(url, payloads, args.rate, killer, args.timeout, args.connections)
+            )
             if killer.when is not None:
-                print(f"worker processes: {killer.workers}, one killed")
+                alive = len(killer.alive())
+                print(f"worker processes: {killer.workers}, one killed; {alive} alive at the end")
             return 0 if report(out, args.rate, args.seconds, log_path, killer.when) else 1
         finally:
             os.killpg(server.pid, signal.SIGTERM)
