@@ -30,9 +30,9 @@ def test_the_project_definitions_hold_the_deployment_group() -> None:
     graph = definitions.resolve_asset_graph()
     deployment = {k for k in graph.get_all_asset_keys() if graph.get(k).group_name == GROUP}
     assert deployment == {served_model.key, credit_scorer_bento.key}
-    sensor = definitions.get_sensor_def("package_new_champion")
+    sensor = definitions.resolve_sensor_def("package_new_champion")
     assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
-    assert definitions.get_job_def("package_champion") is not None
+    assert definitions.resolve_job_def("package_champion") is not None
     assert {"bento_store", "registry"} <= set(definitions.resources or {})
 
 
