@@ -111,7 +111,7 @@ def _describe_aggregate(rest: str, table: str, records: str) -> str:
         subject = _engineered_words(body)
     else:
         subject = f'"{_column_text(column, table)}"'
-        if inner:
+        if inner and inner != aggregate:  # the highest of the highest is the highest
             subject = f"{inner.lower()} {subject}"
     if value is not None:
         if aggregate in (None, "Average"):

@@ -134,6 +134,8 @@ def test_the_store_takes_rows_in_order_and_names_unknown_ids() -> None:
         ("PREV_NAME_CONTRACT_STATUS_Refused_MEAN", "Share of earlier Home Credit applications"),
         ("INSTAL_1Y_DPD_MAX", "days past due over instalments due in the last year"),
         ("CC_COUNT", "Number of monthly records of Home Credit credit cards"),
+        ("CLOSED_MONTHS_BALANCE_MAX_MAX", 'Highest "Month of balance'),
+        ("BURO_MONTHS_BALANCE_SIZE_MEAN", 'Average number of "Month of balance'),
         ("UNHEARD_OF", "UNHEARD_OF"),
     ],
 )
