@@ -12,7 +12,6 @@ import io
 import json
 import multiprocessing
 import os
-import shutil
 import zipfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -242,8 +241,3 @@ def _zip(out: Path) -> Path:
         if name != MARKER:
             (out / name).unlink()
     return target
-
-
-def remove_dataset(out: Path) -> None:
-    """Delete a generated dataset folder (used by tests and benchmarks)."""
-    shutil.rmtree(out, ignore_errors=True)
