@@ -1,8 +1,11 @@
 """An ASGI middleware in front of the service: the API key, and a cap on the request body.
 
 When ``CREDIT_API_KEY`` is set, every request but the health and metrics probes must present
-it, as ``X-API-Key: <key>`` or ``Authorization: Bearer <key>``; otherwise the answer is 401. A
-body larger than :data:`MAX_BODY_BYTES` is refused with 413 before it is read.
+it, as ``X-API-Key: <key>`` or ``Authorization: Bearer <key>``; otherwise the answer is 401.
+The JSON endpoints answer a body declared as anything but JSON (a form, multipart) with 415. A
+body declaring more than :data:`MAX_BODY_BYTES` is refused with 413 before it is read; a body
+streamed without a length (``Transfer-Encoding: chunked``) is counted as it arrives and refused
+with 413 as soon as it passes the cap.
 """
 
 from __future__ import annotations
@@ -22,10 +25,13 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
 OPEN_PATHS = frozenset({"/livez", "/readyz", "/healthz", "/metrics"})
+JSON_PATHS = frozenset({"/predict", "/predict_batch", "/explain"})
+JSON_TYPE = "application/json"
+TOO_LARGE = f"request body over {MAX_BODY_BYTES} bytes: split the batch"
 
 
 class RequestGuard:
-    """Checks the API key (when one is configured) and the declared body size."""
+    """Checks the API key (when one is configured), the content type and the body size."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -40,11 +46,61 @@ class RequestGuard:
             message = "missing or wrong API key: send it as X-API-Key or Authorization: Bearer"
             await _answer(send, 401, message, {"www-authenticate": 'Bearer realm="credit_scorer"'})
             return
+        declared = headers.get("content-type")
+        if scope["path"] in JSON_PATHS and declared is not None and not _is_json(declared):
+            message = f"unsupported content type {declared!r}: send the body as {JSON_TYPE}"
+            await _answer(send, 415, message, {"accept": JSON_TYPE})
+            return
         size = headers.get("content-length", "0")
         if size.isdigit() and int(size) > MAX_BODY_BYTES:
-            await _answer(send, 413, f"request body over {MAX_BODY_BYTES} bytes: split the batch")
+            await _answer(send, 413, TOO_LARGE)
             return
-        await self.app(scope, receive, send)
+        await _with_capped_body(self.app, scope, receive, send)
+
+
+class _BodyTooLarge(Exception):
+    """Raised into the app by the receive wrapper once the streamed body passes the cap."""
+
+
+async def _with_capped_body(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+    """Run ``app`` counting the body bytes it receives; past the cap, answer 413 instead.
+
+    A body without ``Content-Length`` can only be measured as it arrives. Once it passes the
+    cap, reading fails inside the app, whatever the app then answers is dropped, and the client
+    gets the 413.
+    """
+    received = 0
+    over = started = False
+
+    async def counting_receive() -> Message:
+        nonlocal received, over
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > MAX_BODY_BYTES:
+                over = True
+                raise _BodyTooLarge
+        return message
+
+    async def guarded_send(message: Message) -> None:
+        nonlocal started
+        if over:
+            return
+        started = started or message["type"] == "http.response.start"
+        await send(message)
+
+    try:
+        await app(scope, counting_receive, guarded_send)
+    except Exception:
+        if not over:
+            raise
+    if over and not started:
+        await _answer(send, 413, TOO_LARGE)
+
+
+def _is_json(content_type: str) -> bool:
+    media = content_type.partition(";")[0].strip().lower()
+    return media == JSON_TYPE or (media.startswith("application/") and media.endswith("+json"))
 
 
 def _presented(headers: dict[str, str], expected: str) -> bool:

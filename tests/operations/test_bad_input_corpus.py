@@ -306,11 +306,27 @@ def test_malformed_request(call: Call, api: httpx.Client, service: Service) -> N
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="serving: the 8 MiB cap reads Content-Length only")
-def test_a_chunked_body_over_the_cap_is_refused(api: httpx.Client) -> None:
+def test_a_chunked_body_over_the_cap_is_refused(api: httpx.Client, service: Service) -> None:
+    before = logged(service)
     oversized = iter([b'{"sk_id_curr": [1]}', b" " * (9 * 1024 * 1024)])
     answer = api.post("/predict_batch", content=oversized, headers=JSON)
-    assert answer.status_code == 413
+    assert "content-length" not in answer.request.headers
+    assert answer.status_code == 413 and "split the batch" in answer.json()["error"]
+    assert logged(service) == before
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", ["/predict", "/predict_batch", "/explain"])
+def test_a_form_or_multipart_body_is_a_415_naming_json(
+    path: str, api: httpx.Client, service: Service
+) -> None:
+    before = logged(service)
+    form = api.post(path, data={"sk_id_curr": str(service.ids[0])})
+    multipart = api.post(path, files={"sk_id_curr": ("id.json", b"100002", "application/json")})
+    for answer in (form, multipart):
+        assert answer.status_code == 415
+        assert "send the body as application/json" in answer.json()["error"]
+    assert logged(service) == before
 
 
 @pytest.mark.slow
