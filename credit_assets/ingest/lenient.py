@@ -50,7 +50,8 @@ def read_lenient(file: TableFile, schema: pa.Schema) -> tuple[pa.Table, str]:
 def check_utf8(file: TableFile) -> None:
     """Fail at the first byte that is not UTF-8, naming its offset and row."""
     decoder = codecs.getincrementaldecoder("utf-8")()
-    offset = newlines = 0
+    offset = lines = 0
+    after_cr = False
     with file.open() as stream:
         while True:
             chunk = stream.read(_CHUNK)
@@ -59,14 +60,22 @@ def check_utf8(file: TableFile) -> None:
                 decoder.decode(chunk, final=not chunk)
             except UnicodeDecodeError as err:
                 # The failing input is the decoder's pending bytes followed by this chunk.
-                row = newlines + chunk[: max(err.start - pending, 0)].count(b"\n")
+                row = lines + line_ends(chunk[: max(err.start - pending, 0)], after_cr)
                 position = offset - pending + err.start
                 reason = f"not UTF-8 text: byte 0x{err.object[err.start]:02x} at offset {position}"
                 raise IngestionError(str(file), reason, row=row) from err
             if not chunk:
                 return
             offset += len(chunk)
-            newlines += chunk.count(b"\n")
+            lines += line_ends(chunk, after_cr)
+            after_cr = chunk.endswith(b"\r")
+
+
+def line_ends(data: bytes, after_cr: bool = False) -> int:
+    """How many line ends (LF, CRLF or a lone CR) ``data`` holds; ``after_cr``: the bytes
+    before it ended in CR, so a leading LF completes that CRLF rather than ending a line."""
+    joined = int(after_cr and data.startswith(b"\n"))
+    return data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n") - joined
 
 
 def malformed_row_error(file: TableFile, expected: int, invalid: Any) -> IngestionError:

@@ -4,7 +4,9 @@ Types: ``int64`` columns stay Arrow ``int64`` and hold missing values as nulls (
 them; only a pandas conversion without nullable dtypes turns such a column into float64, as
 ``pd.read_csv`` would), ``float64`` columns are ``float64``, ``object`` columns are UTF-8
 strings. ``NA`` and empty fields, quoted or not, are missing; ``XNA`` and ``XAP`` are kept as
-the categories they are. Columns may come in any order and are returned in Kaggle order.
+the categories they are. Columns may come in any order and are returned in Kaggle order. Lines
+may end in LF, CRLF or a lone CR (the old Mac OS convention, still written by some spreadsheet
+exports); every reader here, pyarrow's and Python's, takes all three.
 
 The fast path is pyarrow's multithreaded reader with explicit types. Only when it fails does
 the slower path in ``lenient`` run, which accepts whole numbers written as ``1.0`` or ``1e+05``
@@ -16,6 +18,7 @@ from __future__ import annotations
 import csv
 import difflib
 import hashlib
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -38,6 +41,7 @@ UNIQUE_KEYS = {
 }
 _HEADER_LIMIT = 1 << 20
 _UTF8_BOM = b"\xef\xbb\xbf"
+_LINE_END = re.compile(rb"\r\n|\r|\n")
 
 
 @dataclass(frozen=True)
@@ -66,7 +70,7 @@ def read_table(file: TableFile) -> TableRead:
     schema = arrow_schema(file.table)
     header, head = read_header(file)
     check_columns(str(file), header, schema.names)
-    if not head.partition(b"\n")[2].strip():
+    if not after_first_line(head).strip():
         # Header only: a valid empty table (users may ship empty side tables).
         data, digest = schema.empty_table(), hashlib.sha256(head).hexdigest()
         return TableRead(data, digest, time.perf_counter() - started)
@@ -86,13 +90,19 @@ def read_header(file: TableFile) -> tuple[list[str], bytes]:
     if not head:
         raise IngestionError(str(file), "empty file (0 bytes); even an empty table needs a header")
     bom = len(_UTF8_BOM) if head.startswith(_UTF8_BOM) else 0
-    line = head[bom:].split(b"\n", 1)[0].rstrip(b"\r")
+    line = _LINE_END.split(head[bom:], maxsplit=1)[0]
     try:
         text = line.decode("utf-8")
     except UnicodeDecodeError as err:
         reason = f"not UTF-8 text: byte 0x{line[err.start]:02x} at offset {bom + err.start}"
         raise IngestionError(str(file), reason, row=0) from err
     return next(csv.reader([text])), head
+
+
+def after_first_line(head: bytes) -> bytes:
+    """The bytes after the first line end (LF, CRLF or CR); empty when there is none."""
+    parts = _LINE_END.split(head, maxsplit=1)
+    return parts[1] if len(parts) == 2 else b""
 
 
 def check_columns(file: str, header: Sequence[str], expected: Sequence[str]) -> None:
@@ -129,11 +139,12 @@ def _closest(name: str, candidates: Sequence[str]) -> str | None:
 
 def check_text(file: str, data: pa.Table) -> None:
     """Fail on a text value spanning lines: an unterminated quote swallowed the rows after it."""
-    spans_lines = pc.MatchSubstringOptions("\n")
+    line_end = pc.MatchSubstringOptions("[\r\n]")
     for name, column in zip(data.column_names, data.columns, strict=True):
         if column.type != pa.string():
             continue
-        row = pc.index(pc.call_function("match_substring", [column], spans_lines), True).as_py()
+        spans_lines = pc.call_function("match_substring_regex", [column], line_end)
+        row = pc.index(spans_lines, True).as_py()
         if row >= 0:
             reason = "a value runs over a line end (unterminated quote or truncated file?)"
             raise IngestionError(file, reason, column=name, row=row + 1)

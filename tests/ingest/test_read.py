@@ -14,6 +14,7 @@ import pytest
 
 from credit_assets.ingest import IngestionError, TableFile, locate_source, read_table
 from credit_assets.ingest.csvfile import arrow_schema
+from credit_assets.ingest.lenient import line_ends
 from credit_assets.kaggle import SIDE_TABLES, TABLES, schema
 
 Rows = Callable[[str], list[dict[str, object]]]
@@ -234,6 +235,75 @@ def test_bom_crlf_and_column_order_are_tolerated(tmp_path: Path) -> None:
     data = _read(path, "bureau_balance")
     assert data.column_names == ["SK_ID_BUREAU", "MONTHS_BALANCE", "STATUS"]
     assert data.to_pylist()[0] == {"SK_ID_BUREAU": 5_000_000, "MONTHS_BALANCE": -3, "STATUS": "X"}
+
+
+LINE_ENDS = pytest.mark.parametrize("end", [b"\r", b"\r\n", b"\n"], ids=["cr", "crlf", "lf"])
+
+
+def _with_line_ends(path: Path, end: bytes) -> Path:
+    """The file the csv module wrote (CRLF), rewritten with ``end`` after every line."""
+    path.write_bytes(path.read_bytes().replace(b"\r\n", end))
+    return path
+
+
+@LINE_ENDS
+def test_every_line_end_convention_reads_the_same_table(
+    tmp_path: Path, write_table: Writer, tiny_rows: Rows, end: bytes
+) -> None:
+    table = "application_train"  # quoted "Stone, brick", missing values, the sentinel
+    reference = _read(write_table(tmp_path / "reference", table), table)
+    path = _with_line_ends(write_table(tmp_path, table), end)
+    data = _read(path, table)
+    assert data.num_rows == len(tiny_rows(table)) and data.equals(reference)
+
+
+@LINE_ENDS
+def test_header_only_with_any_line_end_is_empty(tmp_path: Path, end: bytes) -> None:
+    path = tmp_path / "bureau_balance.csv"
+    path.write_bytes(b"SK_ID_BUREAU,MONTHS_BALANCE,STATUS" + end)
+    assert _read(path, "bureau_balance").num_rows == 0
+
+
+@LINE_ENDS
+def test_faults_in_a_file_with_any_line_end_name_their_row(
+    tmp_path: Path, write_table: Writer, tiny_rows: Rows, end: bytes
+) -> None:
+    rows = tiny_rows("bureau_balance")
+    rows[6]["MONTHS_BALANCE"] = "soon"
+    path = _with_line_ends(write_table(tmp_path, "bureau_balance", rows), end)
+    error = _failure(path, "bureau_balance")
+    assert (error.column, error.row) == ("MONTHS_BALANCE", 7)
+
+    path = _with_line_ends(write_table(tmp_path, "bureau_balance"), end)
+    lines = path.read_bytes().split(end)
+    lines[9] = b"5000003,-1"
+    path.write_bytes(end.join(lines))
+    error = _failure(path, "bureau_balance")
+    assert error.row == 9 and "2 fields instead of 3" in error.reason
+
+    lines[9] = b'5000003,-1,"C'
+    path.write_bytes(end.join(lines))
+    error = _failure(path, "bureau_balance")
+    assert (error.column, error.row) == ("STATUS", 9) and "unterminated quote" in error.reason
+
+    lines[9] = b"5000003,-1,\xe9"
+    path.write_bytes(end.join(lines))
+    error = _failure(path, "bureau_balance")
+    assert error.row == 9 and "not UTF-8 text: byte 0xe9" in error.reason
+
+
+@pytest.mark.parametrize(
+    ("data", "after_cr", "expected"),
+    [
+        (b"a\nb\r\nc\rd", False, 3),
+        (b"\r\r\n\n", False, 3),
+        (b"\nx", True, 0),  # the LF completes a CRLF split across two reads
+        (b"\nx", False, 1),
+        (b"", True, 0),
+    ],
+)
+def test_line_ends_are_counted_across_reads(data: bytes, after_cr: bool, expected: int) -> None:
+    assert line_ends(data, after_cr) == expected
 
 
 def test_content_hash_is_of_the_csv_bytes(tmp_path: Path, write_table: Writer) -> None:

@@ -11,7 +11,6 @@ The cases already covered in ``tests/ingest`` are not repeated here.
 
 from __future__ import annotations
 
-import csv
 import gzip
 import hashlib
 import json
@@ -22,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import pyarrow.parquet as pq
 import pytest
 from live_service import Service
 
@@ -179,18 +179,6 @@ CASES = [
     Case("folder_named_like_the_table", folder_named_like_the_table, "file not found"),
 ]  # fmt: skip
 
-KNOWN_GAPS = [
-    pytest.param(
-        Case("classic_mac_line_ends", csv_file(text(BUREAU).replace("\n", "\r")), "line"),
-        marks=pytest.mark.xfail(
-            raises=csv.Error,
-            strict=True,
-            reason="ingest: csv.Error escapes, not IngestionError, for CR-only line ends",
-        ),
-        id="classic_mac_line_ends",
-    )
-]
-
 
 def previous_parquet(tmp_path: Path, table: str) -> Path:
     """A good Parquet copy of ``table``, as an earlier ingestion left it."""
@@ -216,9 +204,23 @@ def assert_rejected_and_nothing_lost(case: Case, tmp_path: Path) -> None:
     assert sorted(p.name for p in target.parent.iterdir()) == [target.name]
 
 
-@pytest.mark.parametrize("case", [*(pytest.param(c, id=c.name) for c in CASES), *KNOWN_GAPS])
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_malformed_ingestion_input(case: Case, tmp_path: Path) -> None:
     assert_rejected_and_nothing_lost(case, tmp_path)
+
+
+def test_classic_mac_line_ends_are_read_like_any_other(tmp_path: Path) -> None:
+    """CR-only line ends (old Mac OS, some spreadsheet exports) are a line end like LF: every row
+    arrives, and the previous Parquet is replaced by exactly what the LF file gives."""
+    target = previous_parquet(tmp_path, "bureau")
+    expected = pq.read_table(target)
+    location = csv_file(text(rows("bureau", AMT_CREDIT_SUM='"1234.5"')).replace("\n", "\r"))
+    report = ingest_table(location(tmp_path / "incoming"), "bureau", target)
+    data = pq.read_table(target)
+    assert report.rows == data.num_rows == len(BUREAU) - 1
+    assert data.column("AMT_CREDIT_SUM").to_pylist() == [0.5, 1234.5, 0.5]
+    unchanged = [c for c in data.column_names if c != "AMT_CREDIT_SUM"]
+    assert data.select(unchanged).equals(expected.select(unchanged))
 
 
 # API: malformed requests to a real `bentoml serve` (see conftest.py), beyond the field-level
