@@ -1,12 +1,14 @@
 """The redeploy gate: a new champion replaces the served one only if it is not worse.
 
 Both models must be judged on the same holdout: score the served model on the new holdout with
-:func:`holdout_metrics` (its own threshold), then compare with the new champion's figures.
+:func:`holdout_metrics` (its own threshold), then compare with the new champion's figures;
+:func:`judge_redeploy` does both.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -53,3 +55,53 @@ def champion_is_not_worse(
             " new holdout with holdout_metrics() first"
         )
     return float(new_metrics[COST]) <= float(serving_metrics[COST]) + tolerance
+
+
+@dataclass(frozen=True)
+class RedeployVerdict:
+    """Whether a new champion may replace the served model, and the figures behind it."""
+
+    allowed: bool
+    reason: str
+    new_cost: float
+    served_cost: float | None = None
+
+
+def judge_redeploy(
+    new: ScoringModel,
+    served: ScoringModel | None,
+    holdout: pd.DataFrame,
+    tolerance: float = 0.0,
+) -> RedeployVerdict:
+    """Score the new champion and the served model on the same labelled holdout and compare.
+
+    Args:
+        new: The new champion (it has passed its own gates).
+        served: The model in service, ``None`` when nothing is served yet.
+        holdout: The new champion's holdout (``TARGET`` and the feature columns).
+        tolerance: Extra business cost per client accepted (see :func:`champion_is_not_worse`).
+
+    Returns:
+        Not allowed, with the reason, when the new champion costs more, or when the holdout
+        lacks features the served model needs (its cost there would not be its real cost).
+    """
+    new_metrics = holdout_metrics(new, holdout)
+    new_cost = float(new_metrics[COST])
+    if served is None:
+        return RedeployVerdict(True, "nothing is served yet", new_cost)
+    missing = [name for name in served.feature_names if name not in holdout.columns]
+    if missing:
+        reason = (
+            f"the holdout lacks {len(missing)} feature(s) of the served model {served.version}"
+            f" (e.g. {', '.join(missing[:3])}), so the two cannot be compared on it"
+        )
+        return RedeployVerdict(False, reason, new_cost)
+    served_metrics = holdout_metrics(served, holdout)
+    served_cost = float(served_metrics[COST])
+    allowed = champion_is_not_worse(new_metrics, served_metrics, tolerance)
+    figures = (
+        f"business cost per client {new_cost:.4f} against {served_cost:.4f} for the served"
+        f" model {served.version}, on the same {len(holdout)} holdout clients"
+    )
+    reason = figures if allowed else f"it is worse than the served model: {figures}"
+    return RedeployVerdict(allowed, reason, new_cost, served_cost)

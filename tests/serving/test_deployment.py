@@ -1,4 +1,5 @@
-"""Packaging: the deployment assets, what the BentoML model and the Bento hold, the sensor."""
+"""Packaging: the deployment assets, and what the BentoML model and the Bento hold (the sensor
+that launches packaging is tested in tests/operations/test_packaging_sensor.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ import pytest
 
 from credit_assets.definitions import defs
 from credit_assets.defs.deployment.assets import GROUP, credit_scorer_bento, served_model
-from credit_assets.defs.deployment.sensors import package_champion, package_new_champion
 from credit_assets.models import ScoringModel
 from credit_assets.serving import bundle
 from credit_assets.serving.packaging import SERVING_PACKAGES, use_bentoml_home
@@ -84,79 +84,6 @@ def test_bentoml_stays_in_one_home_per_process(serving_env: Path, tmp_path: Path
     use_bentoml_home(serving_env)
     with pytest.raises(RuntimeError, match="already uses"):
         use_bentoml_home(tmp_path)
-
-
-class TestPackagingSensor:
-    """The sensor's decisions on champion materialisations in a Dagster instance."""
-
-    @pytest.fixture
-    def instance(self) -> dg.DagsterInstance:
-        return dg.DagsterInstance.ephemeral()
-
-    @staticmethod
-    def champion(instance: dg.DagsterInstance, version: str, **gates: Any) -> None:
-        metadata = {"version": version, "beats_dummy": True, "leakage_alarm": False, **gates}
-        instance.report_runless_asset_event(
-            dg.AssetMaterialization("champion_model", metadata=metadata)
-        )
-
-    @staticmethod
-    def tick(instance: dg.DagsterInstance, cursor: str | None = None) -> Any:
-        context = dg.build_sensor_context(instance=instance, cursor=cursor)
-        return package_new_champion.evaluate_tick(context)
-
-    def test_no_champion_yet(self, instance: dg.DagsterInstance) -> None:
-        assert not self.tick(instance).run_requests
-
-    def test_a_champion_that_passes_its_gates_is_packaged_once(
-        self, instance: dg.DagsterInstance
-    ) -> None:
-        self.champion(instance, "lightgbm-aaa")
-        first = self.tick(instance)
-        assert [r.run_key for r in first.run_requests] == ["champion-lightgbm-aaa"]
-        assert first.run_requests[0].tags["champion_version"] == "lightgbm-aaa"
-        again = self.tick(instance, first.cursor)
-        assert not again.run_requests
-
-    @pytest.mark.parametrize(
-        ("gates", "reason"),
-        [
-            ({"beats_dummy": False, "cost_reduction": 0.01}, "does not beat the dummy"),
-            ({"leakage_alarm": True}, "leakage alarm"),
-        ],
-    )
-    def test_a_champion_failing_a_gate_is_skipped(
-        self, instance: dg.DagsterInstance, gates: dict[str, Any], reason: str
-    ) -> None:
-        self.champion(instance, "lightgbm-bad", **gates)
-        result = self.tick(instance)
-        assert not result.run_requests
-        assert "lightgbm-bad" in result.skip_message and reason in result.skip_message
-
-    def test_a_champion_already_packaged_is_skipped(self, instance: dg.DagsterInstance) -> None:
-        packaged = dg.AssetMaterialization("served_model", metadata={"champion_version": "v1"})
-        instance.report_runless_asset_event(packaged)
-        self.champion(instance, "v1")
-        result = self.tick(instance)
-        assert not result.run_requests and "already packaged" in result.skip_message
-
-    def test_a_new_version_after_a_skipped_one_is_packaged(
-        self, instance: dg.DagsterInstance
-    ) -> None:
-        self.champion(instance, "v1", leakage_alarm=True)
-        first = self.tick(instance)
-        self.champion(instance, "v2")
-        second = self.tick(instance, first.cursor)
-        assert [r.run_key for r in second.run_requests] == ["champion-v2"]
-
-    def test_the_sensor_launches_the_packaging_job(self) -> None:
-        assert package_new_champion.job_name == package_champion.name
-        selection = package_champion.selection
-        assert selection is not None
-        assert set(selection.resolve([served_model, credit_scorer_bento])) == {
-            served_model.key,
-            credit_scorer_bento.key,
-        }
 
 
 def test_the_bento_runtime_lists_what_the_service_imports() -> None:

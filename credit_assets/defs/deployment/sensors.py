@@ -1,11 +1,19 @@
-"""Packaging each new champion that passes its gates, once per champion version."""
+"""Packaging each new champion that passes its gates and is not worse than the served model,
+once per champion version."""
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
 
 from credit_assets.defs.deployment.assets import credit_scorer_bento, served_model
+from credit_assets.defs.models.champion import champion_path
+from credit_assets.defs.resources import DataLake
+from credit_assets.defs.training.assets import read_frame
+from credit_assets.models import ScoringModel
+from credit_assets.monitoring.gates import judge_redeploy
+from credit_assets.serving.bundle import MODEL_FILE
 
 CHAMPION = dg.AssetKey("champion_model")
 
@@ -28,11 +36,23 @@ def gate_failures(metadata: Mapping[str, Any]) -> list[str]:
     return failures
 
 
-def _values(event: dg.EventLogEntry) -> dict[str, Any]:
-    materialization = event.asset_materialization
+def run_key(version: str) -> str:
+    """The run key of the packaging run of one champion version: Dagster launches it once."""
+    return f"champion-{version}"
+
+
+def _values(event: dg.EventLogEntry | None) -> dict[str, Any]:
+    materialization = event.asset_materialization if event is not None else None
     if materialization is None:
         return {}
     return {k: getattr(v, "value", v) for k, v in materialization.metadata.items()}
+
+
+def served_artefact(packaged: Mapping[str, Any]) -> Path | None:
+    """The ScoringModel file of the model in service, from ``served_model``'s metadata."""
+    folder = packaged.get("path")
+    artefact = Path(folder) / MODEL_FILE if folder else None
+    return artefact if artefact is not None and artefact.is_file() else None
 
 
 @dg.asset_sensor(
@@ -43,19 +63,40 @@ def _values(event: dg.EventLogEntry) -> dict[str, Any]:
     minimum_interval_seconds=30,
     description=(
         "When champion_model is materialised with a version that passes its gates (beats the"
-        " dummy, no leakage alarm) and is not yet packaged, launch package_champion once for"
-        " that version (run key champion-<version>)."
+        " dummy, no leakage alarm), is not yet packaged, and costs no more per client than the"
+        " served model on the new holdout, launch package_champion once for that version (run"
+        " key champion-<version>). Otherwise the tick is skipped with the reason."
     ),
 )
 def package_new_champion(
-    context: dg.SensorEvaluationContext, asset_event: dg.EventLogEntry
+    context: dg.SensorEvaluationContext, asset_event: dg.EventLogEntry, lake: DataLake
 ) -> dg.RunRequest | dg.SkipReason:
     champion = _values(asset_event)
     version = str(champion.get("version", "unknown"))
     failures = gate_failures(champion)
     if failures:
         return dg.SkipReason(f"champion {version} is not packaged: it {'; it '.join(failures)}")
-    packaged = context.instance.get_latest_materialization_event(served_model.key)
-    if packaged is not None and _values(packaged).get("champion_version") == version:
+    packaged = _values(context.instance.get_latest_materialization_event(served_model.key))
+    if packaged.get("champion_version") == version:
         return dg.SkipReason(f"champion {version} is already packaged")
-    return dg.RunRequest(run_key=f"champion-{version}", tags={"champion_version": version})
+    new = ScoringModel.load(champion_path(lake))
+    if new.version != version:
+        return dg.SkipReason(
+            f"champion {version} is not packaged: champion_model now holds {new.version}, whose"
+            " own materialisation is judged next"
+        )
+    artefact = served_artefact(packaged)
+    if packaged and artefact is None:
+        context.log.warning(
+            f"the served model {packaged.get('champion_version')} has no artefact at"
+            f" {packaged.get('path')}: nothing to compare champion {version} with"
+        )
+    served = ScoringModel.load(artefact) if artefact is not None else None
+    verdict = judge_redeploy(new, served, read_frame(lake, "holdout_set"))
+    if not verdict.allowed:
+        return dg.SkipReason(f"champion {version} is not packaged: {verdict.reason}")
+    context.log.info(f"packaging champion {version}: {verdict.reason}")
+    tags = {"champion_version": version, "holdout_business_cost": f"{verdict.new_cost:.5f}"}
+    if verdict.served_cost is not None:
+        tags["served_business_cost"] = f"{verdict.served_cost:.5f}"
+    return dg.RunRequest(run_key=run_key(version), tags=tags)
