@@ -16,11 +16,14 @@ from credit_assets.monitoring.gates import judge_redeploy
 from credit_assets.serving.bundle import MODEL_FILE
 
 CHAMPION = dg.AssetKey("champion_model")
+PACKAGE_MAX_RUNTIME_SECONDS = 30 * 60
+"""Past this, run monitoring (dagster.yaml) fails a packaging run (it takes a minute or two)."""
 
 package_champion = dg.define_asset_job(
     "package_champion",
     selection=dg.AssetSelection.assets(served_model, credit_scorer_bento),
     description="Turn the champion into the BentoML model and build the credit_scorer Bento.",
+    tags={"dagster/max_runtime": str(PACKAGE_MAX_RUNTIME_SECONDS)},
 )
 
 
