@@ -24,11 +24,11 @@ ifneq ($(wildcard $(REAL_DIR)),)
 export HOME_CREDIT_REAL_DIR ?= $(REAL_DIR)
 endif
 
-.PHONY: run test install data pipeline serve dagster mlflow lint typecheck clean
+.PHONY: run test install data pipeline serve dagster mlflow lint typecheck audit clean
 
 run: install data pipeline serve ## install, demo data if needed, materialise everything, serve
 
-test: install ## lint, type checks and every test (slow ones included)
+test: install audit ## lint, type checks, every test (slow ones included), dependency audit
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pyright
@@ -66,6 +66,10 @@ lint: install
 
 typecheck: install
 	$(BIN)/pyright
+
+audit: install ## pip-audit of the lock; only ids explained in security/audit-ignore.txt pass
+	@$(UV) export --frozen --no-hashes --no-emit-project --all-groups --quiet -o $(VENV)/audit-requirements.txt
+	$(BIN)/python security/audit.py $(VENV)/audit-requirements.txt
 
 clean: ## remove every output (keeps the installed environment)
 	rm -rf $(DATA_DIR)
