@@ -4,12 +4,14 @@ POST /predict        {"sk_id_curr": 100002} or {"application": {...raw Kaggle fi
 POST /predict_batch  {"sk_id_curr": [...]} or {"applications": [...]} (10,000 ids, 1,000 apps)
 POST /explain        {"sk_id_curr": 100002, "top_k": 10}: exact contributions with descriptions
 GET  /model_info     name, version, metrics, threshold, dates, feature count, data kind
+GET  /ui             the explainer for credit officers (Gradio, on this service's own scorer)
 GET  /livez /readyz /metrics  BentoML's health and Prometheus endpoints
 
 Serve with ``bentoml serve credit_scorer:latest`` (a packaged Bento) or ``bentoml serve
 bento.service:CreditScorer`` (from the source tree); both load the latest
 ``credit_scoring_champion`` model from ``BENTOML_HOME``. When ``CREDIT_API_KEY`` is set, every
-call but the health and metrics endpoints needs it (``X-API-Key`` or ``Authorization: Bearer``).
+call but the health and metrics endpoints needs it (``X-API-Key`` or ``Authorization: Bearer``),
+and the explainer asks for it on its sign-in form.
 One worker process by default; ``BENTOML_CONFIG_OPTIONS="services.credit_scorer.workers=2"``
 changes it, like any other setting below.
 """
@@ -52,7 +54,7 @@ IMAGE = bentoml.images.Image(python_version="3.11", lock_python_packages=False).
 
 HOT_ROUTES = ("/predict", "/predict_batch", "/explain")
 web = FastAPI(title="credit_scorer pages", docs_url=None, redoc_url=None, openapi_url=None)
-"""Plain HTTP routes beside the API (GET /model_info); the explainer UI mounts here too."""
+"""Plain HTTP routes beside the API (GET /model_info) and the explainer at /ui."""
 
 
 @bentoml.service(
@@ -84,6 +86,11 @@ class CreditScorer:
             Path(self.champion.path), bento_model=str(self.champion.tag)
         )
         self.known_clients = MicroBatcher(self.scorer.predict_ids)
+        # The explainer at /ui: built here, where the scorer exists, and mounted on `web` before
+        # BentoML starts the mounted apps (ui/mount.py).
+        from ui.mount import mount_explainer
+
+        mount_explainer(web, self.scorer)
 
     @bentoml.api
     async def predict(self, request: PredictRequest, /) -> Prediction:

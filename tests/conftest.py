@@ -9,6 +9,9 @@ import pytest
 
 from credit_assets.synth.generate import write_dataset
 
+# The champion, its Bento and one `bentoml serve` of it, shared by tests/serving and tests/ui.
+pytest_plugins = ["serving.fixtures"]
+
 
 @pytest.fixture(scope="session")
 def real_dir() -> Path:

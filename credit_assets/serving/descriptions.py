@@ -83,7 +83,11 @@ AGGREGATES = {
 
 @cache
 def _column_texts() -> dict[tuple[str, str], str]:
-    return {(r["table"], r["column"].strip()): r["description"].strip() for r in descriptions()}
+    # The Kaggle file writes an ellipsis as the Windows-1252 byte 0x85.
+    return {
+        (r["table"], r["column"].strip()): r["description"].strip().replace("\x85", "…")
+        for r in descriptions()
+    }
 
 
 def describe_feature(name: str) -> str:

@@ -25,6 +25,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
 OPEN_PATHS = frozenset({"/livez", "/readyz", "/healthz", "/metrics"})
+UI_PATH = "/ui"
 JSON_PATHS = frozenset({"/predict", "/predict_batch", "/explain"})
 JSON_TYPE = "application/json"
 TOO_LARGE = f"request body over {MAX_BODY_BYTES} bytes: split the batch"
@@ -42,7 +43,11 @@ class RequestGuard:
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         expected = config.api_key()
-        if expected is not None and not _presented(headers, expected):
+        if (
+            expected is not None
+            and not _explainer(scope["path"])
+            and not _presented(headers, expected)
+        ):
             message = "missing or wrong API key: send it as X-API-Key or Authorization: Bearer"
             await _answer(send, 401, message, {"www-authenticate": 'Bearer realm="credit_scorer"'})
             return
@@ -101,6 +106,10 @@ async def _with_capped_body(app: ASGIApp, scope: Scope, receive: Receive, send: 
 def _is_json(content_type: str) -> bool:
     media = content_type.partition(";")[0].strip().lower()
     return media == JSON_TYPE or (media.startswith("application/") and media.endswith("+json"))
+
+
+def _explainer(path: str) -> bool:
+    return path == UI_PATH or path.startswith(UI_PATH + "/")
 
 
 def _presented(headers: dict[str, str], expected: str) -> bool:

@@ -34,6 +34,7 @@ BENTO_INCLUDE = [
     "credit_assets/monitoring/__init__.py",
     "credit_assets/monitoring/prediction_log.py",
     "credit_assets/monitoring/served.py",
+    "ui/*.py",
 ]
 BENTO_LABELS = ("champion_version", "candidate", "data_kind", "mlflow_run_id")
 SERVING_PACKAGES = (
@@ -47,8 +48,10 @@ SERVING_PACKAGES = (
     "joblib",
     "pydantic",
     "fastapi",
+    "gradio",
+    "matplotlib",
 )
-"""The third-party packages the service imports (checked by a test)."""
+"""The third-party packages the service and its explainer import (checked by a test)."""
 
 
 def serving_requirements() -> list[str]:

@@ -3,7 +3,8 @@
 ``Scorer`` is what the HTTP endpoints and the explainer UI both call. A known client is scored
 from their stored feature row; a new applicant's row is computed by the feature layer's own
 function (``credit_assets.features.serving.new_client_features``), so serving never
-re-implements a feature.
+re-implements a feature. A known client's what-if (``what_if``) recomputes the features of their
+edited application the same way and keeps their side-table features (``whatif``).
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ from credit_assets.features.application import application_features
 from credit_assets.features.build import clean
 from credit_assets.features.serving import FeatureSpec, new_client_features, raw_application
 from credit_assets.models import ScoringModel
-from credit_assets.serving import bundle
+from credit_assets.serving import bundle, whatif
 from credit_assets.serving.bundle import ModelCard
 from credit_assets.serving.schemas import (
+    Application,
     BatchPrediction,
     BatchRequest,
     ExplainRequest,
@@ -94,6 +96,34 @@ class Scorer:
         # Side-table features are missing for a new applicant; the model reads absent columns
         # as missing, so only the application part is computed (and aligned) here.
         return new_client_features(records, self._application_spec)
+
+    def application(self, sk_id: int) -> dict[str, Any]:
+        """The raw application fields of a known client, as far as their feature row keeps
+        them (raises :class:`UnknownClientError`)."""
+        return whatif.application_of(self.known_features([sk_id]).iloc[0])
+
+    def edited_features(self, sk_id: int, changes: Mapping[str, Any]) -> pd.DataFrame:
+        """A known client's feature row after ``changes`` to raw application fields.
+
+        The application features are recomputed by the feature layer; the side-table features
+        and every feature the changes do not touch keep the stored values. A field set to
+        ``None`` becomes missing.
+
+        Raises:
+            UnknownClientError: if ``sk_id`` is not a known client.
+            ValidationError: naming the field, when a changed application is not valid.
+        """
+        stored = self.known_features([sk_id])
+        before = whatif.application_of(stored.iloc[0])
+        after = {**before, **changes}
+        Application.model_validate(after)
+        self._check_categories([after], "application")
+        return whatif.edited_row(stored, before, after, self._application_spec)
+
+    def what_if(self, sk_id: int, changes: Mapping[str, Any]) -> Prediction:
+        """A known client's probability and decision had their application said ``changes``
+        (raises as :meth:`edited_features`)."""
+        return self._predictions(self.edited_features(sk_id, changes), [sk_id])[0]
 
     def predict(self, request: PredictRequest) -> Prediction:
         """One client's probability of default and decision."""

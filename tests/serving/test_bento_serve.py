@@ -1,18 +1,12 @@
 """The packaged Bento, exported and imported into an empty BentoML home, served by
-``bentoml serve`` in a subprocess on loopback, answers over real HTTP."""
+``bentoml serve`` in a subprocess on loopback (the session's ``served`` fixture), answers over
+real HTTP."""
 
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,16 +18,10 @@ from credit_assets.models import ScoringModel
 
 pytestmark = pytest.mark.slow
 
-KEY = "serve-test-key"
-READY_SECONDS = 180
 LOOPBACK = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 """Straight to 127.0.0.1, whatever proxy the environment names."""
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+KEY = "serve-test-key"
+"""The key the session's ``served`` fixture (tests/serving/fixtures.py) starts the service with."""
 
 
 def _call(url: str, body: Any = None, key: str | None = KEY) -> tuple[int, Any]:
@@ -48,44 +36,6 @@ def _call(url: str, body: Any = None, key: str | None = KEY) -> tuple[int, Any]:
         return error.code, error.read().decode()
     except (urllib.error.URLError, ConnectionError) as error:
         return 0, str(error)
-
-
-@pytest.fixture(scope="module")
-def served(
-    deployment: dg.ExecuteInProcessResult, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """``bentoml serve credit_scorer:latest`` from a fresh home holding only the imported Bento."""
-    root = tmp_path_factory.mktemp("served")
-    archive = bentoml.bentos.export_bento("credit_scorer:latest", str(root / "credit_scorer.bento"))
-    env = {**os.environ, "BENTOML_HOME": str(root / "home"), "CREDIT_API_KEY": KEY}
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    bentoml_cli = [sys.executable, "-m", "bentoml"]
-    subprocess.run([*bentoml_cli, "import", archive], env=env, check=True, capture_output=True)
-    port = _free_port()
-    log = (root / "serve.log").open("w")
-    server = subprocess.Popen(
-        [*bentoml_cli, "serve", "credit_scorer:latest", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=root,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + READY_SECONDS
-        while _call(f"{url}/readyz", key=None)[0] != 200:
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"bentoml serve did not get ready:\n{(root / 'serve.log').read_text()}")
-            time.sleep(0.5)
-        yield url
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-        log.close()
 
 
 def test_the_served_bento_answers(served: str, ids: list[int], champion: ScoringModel) -> None:

@@ -75,9 +75,11 @@ def test_the_bento_holds_the_service_its_code_and_the_model(
     assert (source / "bento" / "service.py").is_file()
     assert (source / "credit_assets" / "serving" / "scorer.py").is_file()
     assert (source / "credit_assets" / "reference" / "schema.json").is_file()
+    assert (source / "ui" / "app.py").is_file() and (source / "ui" / "mount.py").is_file()
     assert not (source / "data").exists() and not (source / "tests").exists()
     requirements = (Path(bento.path) / "env" / "python" / "requirements.txt").read_text()
     assert "lightgbm==" in requirements and "scikit-learn==" in requirements
+    assert "gradio==" in requirements and "matplotlib==" in requirements
 
 
 def test_bentoml_stays_in_one_home_per_process(serving_env: Path, tmp_path: Path) -> None:
@@ -86,14 +88,28 @@ def test_bentoml_stays_in_one_home_per_process(serving_env: Path, tmp_path: Path
         use_bentoml_home(tmp_path)
 
 
-def test_the_bento_runtime_lists_what_the_service_imports() -> None:
-    """The pinned packages are what a worker imports, and nothing of the pipeline comes along."""
+def _distributions_imported_by(*modules: str) -> set[str]:
     probe = (
-        "import sys, importlib.metadata as m, bento.service, credit_assets.serving.scorer;"
+        f"import sys, importlib.metadata as m, {', '.join(modules)};"
         "names = m.packages_distributions();"
         "print(' '.join(sorted({d for mod in list(sys.modules) for d in names.get(mod, [])})))"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    imported = set(done.stdout.split())
+    return set(done.stdout.split())
+
+
+def test_the_bento_runtime_lists_what_the_service_imports() -> None:
+    """The pinned packages are what a worker imports (the service, its scorer and explainer),
+    and nothing of the pipeline comes along."""
+    imported = _distributions_imported_by(
+        "bento.service", "credit_assets.serving.scorer", "ui.app", "ui.mount"
+    )
     assert set(SERVING_PACKAGES) <= imported | {"bentoml"}
-    assert not imported & {"dagster", "mlflow", "optuna", "imbalanced-learn", "gradio"}
+    assert not imported & {"dagster", "mlflow", "optuna", "imbalanced-learn"}
+
+
+def test_the_service_module_stays_light() -> None:
+    """The `bentoml serve` parent imports the service module only to read its settings: the
+    scorer's and the explainer's packages load in the worker."""
+    imported = _distributions_imported_by("bento.service")
+    assert not imported & {"gradio", "matplotlib", "lightgbm", "scikit-learn"}

@@ -1,0 +1,212 @@
+"""What each part of the explainer shows, from the service's own ``Scorer`` (no Gradio here).
+
+Every method takes what the officer entered and returns HTML (figures with their text
+alternatives, sentences) or values for the form, so the page is a thin layer over these and
+the tests can call them directly. Answers about clients are the scorer's: the explainer loads no
+model and computes no feature of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+from pydantic import ValidationError
+
+from credit_assets.serving.errors import UnknownClientError
+from credit_assets.serving.schemas import Application, ExplainRequest, PredictRequest
+from credit_assets.serving.scorer import Scorer
+from ui import compare, fields, plots, text
+from ui.population import Population, number_or_none
+
+TOP_REASONS = 10
+TOP_IMPORTANCE = 15
+LABELS = {f.column: f.label for f in (*fields.NUMBERS, *fields.CHOICES)}
+
+
+class Problem(Exception):
+    """Something the officer entered that cannot be answered; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class ClientView:
+    """Everything the page shows about one known client."""
+
+    sk_id: int
+    status: str
+    score: str
+    why: str
+    reasons: list[list[Any]]
+    form: list[Any] = field(default_factory=list)
+
+
+class Explainer:
+    """The explainer's answers for one served model."""
+
+    def __init__(self, scorer: Scorer, population: Population | None = None) -> None:
+        self.scorer = scorer
+        self.info = scorer.info()
+        features = scorer.clients.features
+        self.population = population or Population(features, scorer.model.predict_proba)
+        ranked = [name for name, _, _ in scorer.importance(top=len(scorer.model.feature_names))]
+        self.features = self.population.numeric_features(ranked)
+
+    def describe(self, feature: str) -> str:
+        """A feature's readable description."""
+        return self.scorer.descriptions.get(feature, feature)
+
+    def feature_choices(self) -> list[tuple[str, str]]:
+        """The features offered for comparison: ``(description (NAME), NAME)``."""
+        return [(f"{plots.short(self.describe(f), 70)} ({f})", f) for f in self.features]
+
+    def examples(self, count: int = 4) -> list[int]:
+        """Known clients worth a look: the safest, one near the threshold, the riskiest."""
+        scores, ids = self.population.sample_scores, self.population.sample.index.to_numpy()
+        if len(ids) == 0:
+            return []
+        near = np.argsort(np.abs(scores - self.info.threshold), kind="stable")
+        order = np.argsort(scores, kind="stable")
+        picks = [int(ids[order[0]]), int(ids[near[0]]), int(ids[order[-1]]), int(ids[0])]
+        return list(dict.fromkeys(picks))[:count]
+
+    def client(self, typed: str) -> ClientView:
+        """A known client's score, reasons and application (raises :class:`Problem`)."""
+        sk_id = parse_id(typed)
+        try:
+            explanation = self.scorer.explain(ExplainRequest(sk_id_curr=sk_id, top_k=TOP_REASONS))
+        except UnknownClientError:
+            raise Problem(
+                f"No client {sk_id} is known to this model: check the number, or score a new "
+                "applicant in the “New applicant” tab."
+            ) from None
+        gauge = plots.gauge(explanation.probability, explanation.threshold)
+        bars = [
+            plots.Bar(r.description, r.contribution, _shown(r.value)) for r in explanation.reasons
+        ]
+        chart = plots.waterfall(bars, explanation.base, explanation.other)
+        reasons = [
+            [r.description, r.feature, _shown(r.value), round(r.contribution, 3), r.effect]
+            for r in explanation.reasons
+        ]
+        return ClientView(
+            sk_id=sk_id,
+            status=text.message(f"Client {sk_id} loaded.", alert=False),
+            score=text.side_by_side(
+                plots.as_html(gauge), text.score_summary(explanation, f"Client {sk_id}")
+            ),
+            why=plots.as_html(chart, "How each reason moves this client's risk."),
+            reasons=reasons,
+            form=fields.form_values(self.scorer.application(sk_id)),
+        )
+
+    @cached_property
+    def importance(self) -> str:
+        """The model's global feature importance (the same for every client)."""
+        ranked = self.scorer.importance(top=TOP_IMPORTANCE)
+        chart = plots.importance([d for _, d, _ in ranked], [v for _, _, v in ranked])
+        return plots.as_html(chart, "What the model relies on most, over all clients.")
+
+    def compare(self, sk_id: int | None, feature: str) -> str:
+        """The feature's distribution over all clients and similar ones, the client marked."""
+        if sk_id is None or feature not in self.population.features.columns:
+            return ""
+        row = self.scorer.known_features([sk_id]).iloc[0]
+        similar = self.population.values(feature)[self.population.similar(row)]
+        value = number_or_none(row[feature])
+        chart = compare.distribution(
+            self.describe(feature), self.population.values(feature), similar, value
+        )
+        caption = (
+            f"Similar clients: the {len(similar)} nearest on "
+            f"{', '.join(LABELS.get(c, c) for c in self.population.main)}. Values beyond the "
+            "1st and 99th percentiles are counted in the end bars."
+        )
+        return plots.as_html(chart, caption)
+
+    def bivariate(self, sk_id: int | None, x: str, y: str) -> str:
+        """Two features over a sample of clients, coloured by score, the client highlighted."""
+        columns = self.population.features.columns
+        if sk_id is None or x not in columns or y not in columns:
+            return ""
+        row = self.scorer.known_features([sk_id]).iloc[0]
+        sample = self.population.sample
+        xy = np.column_stack([sample[c].to_numpy(np.float64, na_value=np.nan) for c in (x, y)])
+        chart = compare.scatter(
+            (self.describe(x), self.describe(y)),
+            xy,
+            self.population.sample_scores,
+            (number_or_none(row[x]), number_or_none(row[y])),
+            self.info.threshold,
+        )
+        caption = (
+            f"{len(sample):,} clients drawn at random; axes cut at the 1st and 99th percentiles."
+        )
+        return plots.as_html(chart, caption)
+
+    def what_if(self, sk_id: int | None, shown: Sequence[Any], edited: Sequence[Any]) -> str:
+        """The known client's score before and after the officer's changes."""
+        if sk_id is None:
+            raise Problem("Look up a client first, then change their application here.")
+        changes = fields.changed_fields(shown, edited)
+        if not changes:
+            raise Problem("Nothing was changed: edit a field, then score the changes.")
+        before = self.scorer.predict_ids([sk_id])[0]
+        try:
+            after = self.scorer.what_if(sk_id, changes)
+        except ValidationError as error:
+            raise Problem(_validation_words(error)) from None
+        changed = [
+            (LABELS[column], _shown(old), _shown(new)) for column, old, new in _edits(shown, edited)
+        ]
+        gauge = plots.gauge(after.probability, after.threshold, before=before.probability)
+        return text.side_by_side(
+            plots.as_html(gauge, "Solid needle: after the changes; dashed: before."),
+            text.what_if_summary(before, after, changed),
+        )
+
+    def score_new(self, values: Sequence[Any]) -> str:
+        """A new applicant's score from the form's fields."""
+        raw = {k: v for k, v in fields.application_from(values).items() if v is not None}
+        try:
+            request = PredictRequest(sk_id_curr=None, application=Application.model_validate(raw))
+            prediction = self.scorer.predict(request)
+        except ValidationError as error:
+            raise Problem(_validation_words(error)) from None
+        gauge = plots.gauge(prediction.probability, prediction.threshold)
+        return text.side_by_side(
+            plots.as_html(gauge), text.score_summary(prediction, "This applicant")
+        )
+
+
+def parse_id(typed: str | float | None) -> int:
+    """The client number the officer typed or pasted (raises :class:`Problem`)."""
+    cleaned = str(typed or "").strip().replace(",", "").replace(" ", "")
+    if cleaned.endswith(".0"):
+        cleaned = cleaned[:-2]
+    if not cleaned.isdigit():
+        raise Problem("Enter a client number (SK_ID_CURR), digits only, e.g. 100002.")
+    return int(cleaned)
+
+
+def _edits(shown: Sequence[Any], edited: Sequence[Any]) -> list[tuple[str, Any, Any]]:
+    columns = [f.column for f in (*fields.NUMBERS, *fields.CHOICES)]
+    return [(c, a, b) for c, a, b in zip(columns, shown, edited, strict=True) if a != b]
+
+
+def _validation_words(error: ValidationError) -> str:
+    said = []
+    for problem in error.errors():
+        column = str(problem["loc"][-1]) if problem["loc"] else "application"
+        said.append(f"{LABELS.get(column, column)}: {problem['msg']}")
+    return "The application cannot be scored. " + "; ".join(said) + "."
+
+
+def _shown(value: Any) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "missing"
+    if isinstance(value, float):
+        return f"{value:,.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
+    return str(value)
