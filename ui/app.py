@@ -111,8 +111,13 @@ def build(explainer: Explainer) -> gr.Blocks:
         client_id.submit(**lookup, api_visibility="undocumented")
         picker.load_input_event.then(**lookup, api_visibility="undocumented")
         feature.change(explainer.compare, [current, feature], distribution, api_name="compare")
-        for axis in (x, y):
-            axis.change(explainer.bivariate, [current, x, y], bivariate, api_name="bivariate")
+        gr.on(
+            [x.change, y.change],
+            explainer.bivariate,
+            [current, x, y],
+            bivariate,
+            api_name="bivariate",
+        )
         run_what_if.click(
             _answer(lambda sk_id, before, *now: explainer.what_if(sk_id, before, now)),
             [current, shown, *edited],

@@ -61,7 +61,8 @@ class Scorer:
         self.descriptions = dict(descriptions)
         self.card = card
         self.bento_model = bento_model
-        self._application_spec = _application_part(spec)
+        self.application_spec = _application_part(spec)
+        """The feature columns a raw application alone produces (a new applicant's)."""
 
     @classmethod
     def load(cls, folder: Path, bento_model: str = "") -> Scorer:
@@ -95,7 +96,7 @@ class Scorer:
         self._check_categories(records, field)
         # Side-table features are missing for a new applicant; the model reads absent columns
         # as missing, so only the application part is computed (and aligned) here.
-        return new_client_features(records, self._application_spec)
+        return new_client_features(records, self.application_spec)
 
     def application(self, sk_id: int) -> dict[str, Any]:
         """The raw application fields of a known client, as far as their feature row keeps
@@ -118,7 +119,7 @@ class Scorer:
         after = {**before, **changes}
         Application.model_validate(after)
         self._check_categories([after], "application")
-        return whatif.edited_row(stored, before, after, self._application_spec)
+        return whatif.edited_row(stored, before, after, self.application_spec)
 
     def what_if(self, sk_id: int, changes: Mapping[str, Any]) -> Prediction:
         """A known client's probability and decision had their application said ``changes``

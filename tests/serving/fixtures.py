@@ -45,10 +45,13 @@ from credit_assets.models.data import (
     undersample,
 )
 from credit_assets.models.train import TrainingSettings, train_candidate
+from credit_assets.serving.bundle import write_bundle
+from credit_assets.serving.scorer import Scorer
 
-# Three folds: with two, a fold of the 378 balanced rows cannot split at the default
-# min_child_samples (100), the out-of-fold scores are constant and so is the calibrated champion.
-QUICK = TrainingSettings(n_trials=1, timeout_seconds=30, folds=3, seed=5, n_jobs=1)
+# Five folds: the balanced set holds only ~330 rows, and with fewer folds a fold's bagged rows
+# (subsample 0.8) cannot split at the default min_child_samples (100): the out-of-fold scores
+# are constant, so the calibration's slope is 0 and every client gets the same probability.
+QUICK = TrainingSettings(n_trials=1, timeout_seconds=30, folds=5, seed=5, n_jobs=1)
 SERVED_KEY = "serve-test-key"
 """The API key of the served Bento: its guards and the explainer's sign-in are on."""
 READY_SECONDS = 180
@@ -132,6 +135,25 @@ def deployment(
             "registry": ModelRegistry(tracking_uri=f"sqlite:///{serving_env.parent}/mlflow.db"),
         },
     )
+
+
+@pytest.fixture(scope="session")
+def service_app(deployment: dg.ExecuteInProcessResult) -> Any:
+    """BentoML's ASGI app of the service, built once per process (its Prometheus metrics can
+    register only once). Each ``TestClient`` entered on it starts a new service instance."""
+    from bento.service import CreditScorer
+
+    return CreditScorer.to_asgi()
+
+
+@pytest.fixture(scope="session")
+def scorer(
+    lake: DataLake, champion: ScoringModel, tmp_path_factory: pytest.TempPathFactory
+) -> Scorer:
+    """The service's scorer on a bundle of the champion (what the BentoML model holds)."""
+    folder = tmp_path_factory.mktemp("bundle")
+    write_bundle(folder, champion_path(lake), features_path(lake))
+    return Scorer.load(folder)
 
 
 @pytest.fixture(scope="session")

@@ -27,15 +27,6 @@ from credit_assets.serving.store import ClientStore, UnknownClientError
 Trainer = Callable[[DataLake, str], ScoringModel]
 
 
-@pytest.fixture(scope="module")
-def scorer(
-    lake: DataLake, champion: ScoringModel, tmp_path_factory: pytest.TempPathFactory
-) -> Scorer:
-    folder = tmp_path_factory.mktemp("bundle")
-    write_bundle(folder, champion_path(lake), features_path(lake))
-    return Scorer.load(folder)
-
-
 def test_a_new_applicants_features_are_the_pipelines(
     scorer: Scorer, application: dict[str, Any], features: pd.DataFrame
 ) -> None:

@@ -17,10 +17,8 @@ from credit_assets.serving.schemas import MAX_BATCH_IDS
 
 
 @pytest.fixture(scope="module")
-def client(deployment: object) -> Iterator[TestClient]:
-    from bento.service import CreditScorer
-
-    with TestClient(CreditScorer.to_asgi()) as client:
+def client(service_app: Any) -> Iterator[TestClient]:
+    with TestClient(service_app) as client:
         yield client
 
 
