@@ -52,7 +52,7 @@ pipeline: install data $(DAGSTER_HOME)/dagster.yaml ## materialise the whole ass
 
 serve: install ## bentoml serve the latest credit_scorer Bento on PORT (3917)
 	@test -d "$(BENTOML_HOME)/bentos/credit_scorer" || { echo "no credit_scorer Bento in $(BENTOML_HOME): run make pipeline first"; exit 1; }
-	@echo "credit_scorer: http://127.0.0.1:$(PORT)  (API docs: http://127.0.0.1:$(PORT)/)"
+	@echo "credit_scorer: http://127.0.0.1:$(PORT)  (API docs: http://127.0.0.1:$(PORT)/, explainer: http://127.0.0.1:$(PORT)/ui)"
 	$(BIN)/bentoml serve credit_scorer:latest --host 127.0.0.1 --port $(PORT)
 
 mlflow: install ## MLflow UI on the local tracking store, MLFLOW_PORT (5000)
