@@ -88,28 +88,19 @@ def test_bentoml_stays_in_one_home_per_process(serving_env: Path, tmp_path: Path
         use_bentoml_home(tmp_path)
 
 
-def _distributions_imported_by(*modules: str) -> set[str]:
-    probe = (
-        f"import sys, importlib.metadata as m, {', '.join(modules)};"
-        "names = m.packages_distributions();"
-        "print(' '.join(sorted({d for mod in list(sys.modules) for d in names.get(mod, [])})))"
-    )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    return set(done.stdout.split())
-
-
 def test_the_bento_runtime_lists_what_the_service_imports() -> None:
     """The pinned packages are what a worker imports (the service, its scorer and explainer),
-    and nothing of the pipeline comes along."""
-    imported = _distributions_imported_by(
-        "bento.service", "credit_assets.serving.scorer", "ui.app", "ui.mount"
+    and nothing of the pipeline comes along; the `bentoml serve` parent, which imports the
+    service module only to read its settings, loads neither the scorer's nor the explainer's."""
+    probe = (
+        "import sys, importlib.metadata as m;"
+        "names = m.packages_distributions();"
+        "seen = lambda: ' '.join(sorted({d for o in list(sys.modules) for d in names.get(o, [])}));"
+        "import bento.service; print(seen());"
+        "import credit_assets.serving.scorer, ui.app, ui.mount; print(seen())"
     )
-    assert set(SERVING_PACKAGES) <= imported | {"bentoml"}
-    assert not imported & {"dagster", "mlflow", "optuna", "imbalanced-learn"}
-
-
-def test_the_service_module_stays_light() -> None:
-    """The `bentoml serve` parent imports the service module only to read its settings: the
-    scorer's and the explainer's packages load in the worker."""
-    imported = _distributions_imported_by("bento.service")
-    assert not imported & {"gradio", "matplotlib", "lightgbm", "scikit-learn"}
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    parent, worker = (set(line.split()) for line in done.stdout.splitlines())
+    assert not parent & {"gradio", "matplotlib", "lightgbm", "scikit-learn"}
+    assert set(SERVING_PACKAGES) <= worker | {"bentoml"}
+    assert not worker & {"dagster", "mlflow", "optuna", "imbalanced-learn"}
