@@ -14,7 +14,7 @@ import gradio as gr
 import pandas as pd
 
 from ui import fields, text
-from ui.explainer import ClientView, Explainer, Problem
+from ui.explainer import Explainer, Problem
 from ui.population import number_or_none
 
 TITLE = "Credit risk explainer"
@@ -95,7 +95,10 @@ def build(explainer: Explainer) -> gr.Blocks:
                 cleared = [text.message(str(problem)), "", "", _reasons([]), "", ""]
                 return [*cleared, *_unchanged(edited), "", None, []]
             return [
-                *_shown_client(view),
+                view.status,
+                view.score,
+                view.why,
+                _reasons(view.reasons),
                 explainer.compare(view.sk_id, chosen),
                 explainer.bivariate(view.sk_id, across, up),
                 *view.form,
@@ -134,7 +137,7 @@ def build(explainer: Explainer) -> gr.Blocks:
 
 
 def _form(explainer: Explainer, prefix: str, values: Sequence[Any] = ()) -> list[Any]:
-    """The editable application fields, labelled, in rows of three."""
+    """The editable application fields, labelled: a row of numbers, then one of choices."""
     given = list(values) or [None] * (len(fields.NUMBERS) + len(fields.CHOICES))
     components: list[Any] = []
     with gr.Row():
@@ -179,10 +182,6 @@ def _typical(explainer: Explainer) -> list[Any]:
         if counts is not None and len(counts):
             typical[field.column] = str(counts.index[0])
     return fields.form_values(typical)
-
-
-def _shown_client(view: ClientView) -> list[Any]:
-    return [view.status, view.score, view.why, _reasons(view.reasons)]
 
 
 def _reasons(rows: list[list[Any]]) -> pd.DataFrame:

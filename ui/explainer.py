@@ -3,7 +3,8 @@
 Every method takes what the officer entered and returns HTML (figures with their text
 alternatives, sentences) or values for the form, so the page is a thin layer over these and
 the tests can call them directly. Answers about clients are the scorer's: the explainer loads no
-model and computes no feature of its own.
+model and computes no feature of its own. They are not written to the prediction log, which
+records the API's traffic: a what-if is a hypothetical application, not a request to decide.
 """
 
 from __future__ import annotations

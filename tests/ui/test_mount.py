@@ -10,6 +10,8 @@ import pytest
 from starlette.routing import Mount
 from starlette.testclient import TestClient
 
+pytestmark = pytest.mark.slow
+
 KEY = "ui-s3cret"
 
 
