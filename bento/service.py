@@ -18,6 +18,7 @@ changes it, like any other setting below.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -53,6 +54,7 @@ IMAGE = bentoml.images.Image(python_version="3.11", lock_python_packages=False).
 )
 
 HOT_ROUTES = ("/predict", "/predict_batch", "/explain")
+logger = logging.getLogger(__name__)
 web = FastAPI(title="credit_scorer pages", docs_url=None, redoc_url=None, openapi_url=None)
 """Plain HTTP routes beside the API (GET /model_info) and the explainer at /ui."""
 
@@ -87,10 +89,13 @@ class CreditScorer:
         )
         self.known_clients = MicroBatcher(self.scorer.predict_ids)
         # The explainer at /ui: built here, where the scorer exists, and mounted on `web` before
-        # BentoML starts the mounted apps (ui/mount.py).
+        # BentoML starts the mounted apps (ui/mount.py). The API must not go down with it.
         from ui.mount import mount_explainer
 
-        mount_explainer(web, self.scorer)
+        try:
+            mount_explainer(web, self.scorer)
+        except Exception:
+            logger.exception("the explainer could not be built: serving the API without /ui")
 
     @bentoml.api
     async def predict(self, request: PredictRequest, /) -> Prediction:

@@ -65,8 +65,9 @@ def build(explainer: Explainer) -> gr.Blocks:
                 gr.HTML(explainer.importance, elem_id="importance")
             with gr.Tab("Compared with others", id="compare"):
                 choices = explainer.feature_choices()
-                first = explainer.features[0]
-                second = explainer.features[1] if len(explainer.features) > 1 else first
+                offered = explainer.features
+                first = offered[0] if offered else None
+                second = offered[1] if len(offered) > 1 else first
                 gr.Markdown("### One feature: this client, similar clients and everyone")
                 feature = gr.Dropdown(choices, value=first, label="Feature to compare")
                 distribution = gr.HTML(elem_id="distribution")
