@@ -52,15 +52,19 @@ def encode_categories(categories: Mapping[str, Sequence[str]]) -> list[pl.Expr]:
     """Each categorical column replaced by the position of its value in the fixed list (UInt8).
 
     Missing stays missing and a value outside the list becomes ``len(values)``. Small integer
-    codes sort, gather and compare far faster than strings.
+    codes sort, gather and compare far faster than strings. The codes are an ``Enum`` cast's own
+    (a value outside the list casts to missing, told apart from a missing value by the column
+    itself): three to five times cheaper than ``replace_strict`` on the full-size tables.
     """
-    return [
-        pl.when(pl.col(column).is_not_null())
-        .then(pl.col(column).replace_strict(values, range(len(values)), default=len(values)))
-        .cast(pl.UInt8)
-        .alias(column)
-        for column, values in categories.items()
-    ]
+    return [_encode(column, values) for column, values in categories.items()]
+
+
+def _encode(column: str, values: Sequence[str]) -> pl.Expr:
+    codes = pl.col(column).cast(pl.Enum(values), strict=False).to_physical()
+    other = codes.fill_null(len(values))
+    return (
+        pl.when(pl.col(column).is_null()).then(None).otherwise(other).cast(pl.UInt8).alias(column)
+    )
 
 
 def is_value(categories: Mapping[str, Sequence[str]], column: str, value: str) -> pl.Expr:
@@ -72,8 +76,11 @@ def sorted_rows(frame: pl.LazyFrame, *keys: str) -> pl.DataFrame:
     """``frame`` sorted by ``keys``, materialised for :func:`summary.summarise`.
 
     Encode strings and drop unused columns first, so the sort moves as few bytes as possible.
+    The in-memory engine returns each column in one contiguous chunk; the default (streaming)
+    engine returns ~140 chunks per column, on which the group-by aggregations measured two to
+    three times slower.
     """
-    return frame.sort(*keys).collect()
+    return frame.sort(*keys).collect(engine="in-memory")
 
 
 def join_all(base: pl.DataFrame, others: Sequence[pl.DataFrame], key: str = KEY) -> pl.DataFrame:

@@ -79,24 +79,52 @@ def summarise(
     summary = frame.group_by(key, maintain_order=True).agg(*(a.expr() for a in specs))
     if not categories:
         return summary
-    starts = np.flatnonzero(keys.is_first_distinct().to_numpy())
-    sizes = np.diff(np.r_[starts, frame.height]).astype(np.float64)
-    segment = np.repeat(np.arange(starts.size), np.diff(np.r_[starts, frame.height]))
-    derived: dict[str, np.ndarray] = {}
-    for column, values in categories.items():
-        width = len(values) + 2  # the listed values, any other value, missing
-        codes = frame.get_column(column).fill_null(width - 1).to_numpy().astype(np.int64)
-        flat = np.bincount(segment * width + codes, minlength=starts.size * width)
-        counts = flat.reshape(starts.size, width).astype(np.float64)
-        for position, value in (*enumerate(values), (width - 1, "nan")):
-            stem = safe_name(f"{category_prefix}_{column}_{value}")
-            for how in category_hows:
-                derived[f"{stem}_{how.upper()}"] = _indicator(counts[:, position], sizes, how)
-    return summary.hstack(pl.DataFrame(derived).fill_nan(None))
+    segment = keys.rle_id().to_numpy()  # the client's position in ``summary``, row by row
+    sizes = np.bincount(segment, minlength=summary.height).astype(np.float64)
+    derived = [
+        series
+        for column, values in categories.items()
+        for series in _category_columns(
+            frame.get_column(column), values, segment, sizes, category_prefix, category_hows
+        )
+    ]
+    return summary.hstack(derived)
+
+
+def _category_columns(
+    codes: pl.Series,
+    values: Sequence[str],
+    segment: np.ndarray,
+    sizes: np.ndarray,
+    prefix: str,
+    hows: Sequence[str],
+) -> list[pl.Series]:
+    """The indicator summaries of one encoded column, value by value, ``hows`` within a value.
+
+    The counts are laid out one row per value (``code * clients + client``), so each value's
+    column is a contiguous row and every summary is one array operation on all values at once:
+    on ``previous_application`` this measured about three times cheaper than slicing a
+    client-major table column by column.
+    """
+    width = len(values) + 2  # the listed values, any other value, missing
+    clients = sizes.size
+    filled = codes.fill_null(width - 1).to_numpy().astype(np.int64)
+    flat = np.bincount(filled * clients + segment, minlength=width * clients)
+    counts = flat.reshape(width, clients)[[*range(len(values)), width - 1]].astype(np.float64)
+    stems = [safe_name(f"{prefix}_{codes.name}_{value}") for value in (*values, "nan")]
+    summaries = {how: _indicator(counts, sizes, how) for how in hows}
+    return [
+        pl.Series(f"{stem}_{how.upper()}", summaries[how][row], nan_to_null=True)
+        for row, stem in enumerate(stems)
+        for how in hows
+    ]
 
 
 def _indicator(hits: np.ndarray, n: np.ndarray, how: str) -> np.ndarray:
-    """min, max, mean, sum or sample variance of a 0/1 indicator from its count of ones."""
+    """min, max, mean, sum or sample variance of a 0/1 indicator from its count of ones.
+
+    ``hits`` may hold one row per category value; ``n`` (the rows per client) broadcasts.
+    """
     if how == "var":
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(n > 1, hits * (n - hits) / (n * (n - 1)), np.nan)
