@@ -17,7 +17,8 @@ export DAGSTER_HOME := $(DATA_DIR)/dagster
 export CREDIT_DATA_DIR := $(DATA_DIR)
 export BENTOML_DO_NOT_TRACK := true
 export GRADIO_ANALYTICS_ENABLED := False
-export DO_NOT_TRACK := 1
+export DO_NOT_TRACK := true
+export MLFLOW_DISABLE_TELEMETRY := true
 export MLFLOW_TRACKING_URI ?= sqlite:///$(DATA_DIR)/mlflow/mlflow.db
 export BENTOML_HOME ?= $(DATA_DIR)/bentoml
 ifneq ($(wildcard $(REAL_DIR)),)
@@ -38,7 +39,9 @@ install: $(STAMP)
 
 $(STAMP): pyproject.toml uv.lock
 	@test -x $(UV) || { $(PYTHON) -m venv $(TOOLS) && $(TOOLS)/bin/pip install -q uv==$(UV_VERSION); }
-	$(UV) sync --frozen --python $(PYTHON)
+	# Bytecode compiled at install: where PYTHONDONTWRITEBYTECODE is set (as on the reference
+	# machine) every process would otherwise compile MLflow, Dagster and pandas from source.
+	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
 	@touch $@
 
 data: install ## the synthetic demo data, unless HOME_CREDIT_DATA points at real data

@@ -74,7 +74,7 @@ def main() -> None:
     parser.add_argument("features", type=Path)
     parser.add_argument("source", type=Path)
     parser.add_argument("--trials", type=int, default=10)
-    parser.add_argument("--timeout", type=float, default=45.0)
+    parser.add_argument("--timeout", type=float, default=30.0)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--candidates", default=",".join(CANDIDATES))

@@ -3,7 +3,7 @@
 For every table it stores each column's marginal (category frequencies, the exact discrete
 distribution, or quantiles of a continuous one, with its missing and sentinel shares) and a
 Gaussian-copula correlation of the columns' normal scores. For the application table it also
-fits the default model: a logistic regression of TARGET on the normal scores of the observed
+fits the default model: a sparse logistic regression of TARGET on the normal scores of the observed
 values, which the generator uses as the true application risk. Only statistics are written.
 
 Usage: ``python -m credit_assets.synth.fit ../shared/data/home-credit-real``
@@ -225,9 +225,15 @@ def fit_table(frame: pd.DataFrame, table: str, orders: dict[str, list] | None = 
 
 
 def fit_default_model(frame: pd.DataFrame, fitted: dict) -> dict:
-    """Logistic regression of TARGET on the observed normal scores and indicators."""
+    """Sparse (L1) logistic regression of TARGET on the observed normal scores and indicators.
+
+    An L2 fit keeps a small weight on every one of the ~180 scores, most of them the real
+    sample's noise (its in-sample AUC beats its cross-validated one by 0.012): as the generator's
+    truth, that noise becomes signal no model can learn from a sample of clients. The L1 fit keeps
+    the ~45 scores that carry the risk, with the same cross-validated AUC on the real rows.
+    """
     scores = np.nan_to_num(fitted["_scores"], nan=0.0)
-    model = LogisticRegression(C=0.05, max_iter=2000)
+    model = LogisticRegression(penalty="l1", solver="liblinear", C=0.03, max_iter=2000)
     model.fit(scores, frame["TARGET"].to_numpy())
     coef, intercept = np.asarray(model.coef_)[0], float(np.asarray(model.intercept_)[0])
     eta = scores @ coef + intercept

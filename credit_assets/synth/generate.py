@@ -43,8 +43,8 @@ MARKER = "SYNTHETIC.md"
 class DefaultModel:
     """The true default model: application risk plus realised behaviour (tuned constants)."""
 
-    intercept: float = -3.04
-    application_weight: float = 0.90
+    intercept: float = -3.00
+    application_weight: float = 0.95
     behaviour_weight: float = 0.30
 
 

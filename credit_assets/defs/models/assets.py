@@ -34,7 +34,7 @@ class CandidateConfig(dg.Config):
 
     n_trials: int = 10
     """Finished Optuna trials wanted in the study, counting earlier runs on the same data."""
-    timeout_seconds: float = 45.0
+    timeout_seconds: float = 30.0
     """Stop starting new trials after this long (the running trial finishes)."""
     folds: int = 5
     seed: int = 42
