@@ -23,16 +23,15 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-import anyio
 import bentoml
 from fastapi import FastAPI
 
 with bentoml.importing():
     from credit_assets.monitoring.served import log_answer
     from credit_assets.serving import config
-    from credit_assets.serving.batching import MicroBatcher
+    from credit_assets.serving.batching import MicroBatcher, ThreadBatcher
     from credit_assets.serving.errors import UnknownClientError
     from credit_assets.serving.guard import RequestGuard
     from credit_assets.serving.packaging import MODEL_NAME, serving_requirements
@@ -88,6 +87,7 @@ class CreditScorer:
             Path(self.champion.path), bento_model=str(self.champion.tag)
         )
         self.known_clients = MicroBatcher(self.scorer.predict_ids)
+        self.new_applicants = ThreadBatcher(self.scorer.predict_applications)
         # The explainer at /ui: built here, where the scorer exists, and mounted on `web` before
         # BentoML starts the mounted apps (ui/mount.py). The API must not go down with it.
         from ui.mount import mount_explainer
@@ -102,15 +102,16 @@ class CreditScorer:
         """Calibrated probability of default and decision for a known id or a new application.
 
         Known clients are scored on the event loop, in adaptive batches with the requests that
-        arrive meanwhile (a millisecond or two, less than a thread hop); a new application's
-        features take longer and are computed in a worker thread.
+        arrive meanwhile (a millisecond or two, less than a thread hop); new applications'
+        features take longer: they are computed in a worker thread, the applications that
+        arrive meanwhile together in the next batch.
         """
         started = time.perf_counter()
         with _as_http_errors():
-            if request.sk_id_curr is not None:
-                answer = await self.known_clients.submit(request.sk_id_curr)
-            else:
-                answer = await anyio.to_thread.run_sync(self.scorer.predict, request)
+            if request.application is not None:
+                answer = await self.new_applicants.submit(request.application)
+            else:  # the request holds exactly one of the two
+                answer = await self.known_clients.submit(cast(int, request.sk_id_curr))
             return log_answer(request, answer, started)
 
     @bentoml.api(route="/predict_batch")

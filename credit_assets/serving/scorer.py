@@ -135,6 +135,11 @@ class Scorer:
         """Known clients' predictions, in order (raises :class:`UnknownClientError`)."""
         return self._predictions(self.known_features(ids), list(ids))
 
+    def predict_applications(self, applications: Sequence[Application]) -> list[Prediction]:
+        """New applicants' predictions, in order, from one feature computation for all."""
+        ids = [getattr(a, "SK_ID_CURR", None) for a in applications]
+        return self._predictions(self.new_features(applications), ids)
+
     def predict_batch(self, request: BatchRequest) -> BatchPrediction:
         """Scores of many clients, in the order asked."""
         if request.sk_id_curr is not None:
