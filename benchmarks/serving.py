@@ -2,14 +2,17 @@
 
 Usage:
     python benchmarks/serving.py [--bento credit_scorer:latest | --url http://127.0.0.1:3917]
-        [--requests 1000] [--duration 10] [--concurrency 16] [--no-flask] [--json FILE]
+        [--requests 1000] [--duration 10] [--concurrency 16] [--rate 400] [--no-flask]
+        [--json FILE]
 
 Starts ``bentoml serve`` on the Bento (or targets a service already running on loopback), then a
 Flask app serving the same champion the way the seed did (the artefact and the client table
 loaded once, the client's row found with a boolean mask and scored per request, Flask's own
 threaded server), and puts both under the same load: ``--requests`` sequential ``/predict`` calls
 from one client (p50, p99), ``--concurrency`` clients for ``--duration`` seconds (p50, p99,
-requests per second), a batch of 1,000 ids (BentoML only), and the time from start to ready.
+requests per second), the same clients sending ``--rate`` requests/s between them on a fixed
+schedule (p50, p99 at that traffic), a batch of 1,000 ids (BentoML only), and the time from start
+to ready.
 Known ids come from the champion bundle in ``BENTOML_HOME``. Loopback only; every phase is
 bounded in count and time, and the servers started here are stopped at the end.
 """
@@ -44,6 +47,7 @@ LOOPBACK = "127.0.0.1"
 READY_TIMEOUT = 120.0
 REQUEST_TIMEOUT = 10.0
 TARGETS = {"single_p50_ms": 5.0, "single_p99_ms": 25.0, "concurrent_rps": 400.0}
+TARGETS |= {"paced_p50_ms": 5.0, "paced_p99_ms": 25.0, "paced_rps": 400.0}
 TARGETS |= {"batch_1000_ms": 250.0, "ready_s": 15.0}
 
 
@@ -139,6 +143,48 @@ def concurrent_clients(
     }
 
 
+def paced_clients(
+    port: int, ids: list[int], clients: int, rate: float, duration: float
+) -> dict[str, float]:
+    """``clients`` threads sending ``rate`` requests/s between them, on a fixed schedule.
+
+    Closed-loop clients (``concurrent_clients``) measure the most the server can do, where by
+    Little's law latency is ``clients / throughput`` whatever the server; this phase measures the
+    latency at a given traffic. Each latency counts from the request's scheduled time, so a
+    server falling behind shows its queueing delay (no coordinated omission).
+    """
+    latencies: list[list[float]] = [[] for _ in range(clients)]
+    errors = [0] * clients
+    total = int(rate * duration)
+    began = time.perf_counter() + 0.2
+
+    def work(index: int) -> None:
+        client, draw = Client(port), random.Random(100 + index)
+        for n in range(index, total, clients):
+            due = began + n / rate
+            pause = due - time.perf_counter()
+            if pause > 0:
+                time.sleep(pause)
+            status, _ = client.post("/predict", {"sk_id_curr": draw.choice(ids)})
+            latencies[index].append(time.perf_counter() - due)
+            errors[index] += status != 200
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(duration + 60)
+    elapsed = time.perf_counter() - began
+    flat = [s for per_client in latencies for s in per_client]
+    p50, p99 = _percentiles(flat)
+    return {
+        "paced_p50_ms": p50,
+        "paced_p99_ms": p99,
+        "paced_rps": len(flat) / elapsed,
+        "errors": sum(errors),
+    }
+
+
 def batch(port: int, ids: list[int], size: int = 1000, repeats: int = 5) -> dict[str, float]:
     """Median time of a /predict_batch call with ``size`` known ids."""
     client, times = Client(port), []
@@ -192,7 +238,8 @@ def measure(port: int, ids: list[int], args: argparse.Namespace, batches: bool) 
     figures = single_client(port, ids, args.requests)
     errors = figures.pop("errors")
     load = concurrent_clients(port, ids, args.concurrency, args.duration, args.requests * 20)
-    figures |= load | {"errors": errors + load["errors"]}
+    paced = paced_clients(port, ids, args.concurrency, args.rate, args.duration)
+    figures |= load | paced | {"errors": errors + load["errors"] + paced["errors"]}
     if batches:
         figures |= batch(port, ids)
     return figures
@@ -245,17 +292,20 @@ def _table(results: dict[str, dict[str, float]]) -> str:
         ("1 client  p50 (ms)", "single_p50_ms"),
         ("1 client  p99 (ms)", "single_p99_ms"),
         ("1 client  req/s", "single_rps"),
-        ("16 clients p50 (ms)", "concurrent_p50_ms"),
-        ("16 clients p99 (ms)", "concurrent_p99_ms"),
-        ("16 clients req/s", "concurrent_rps"),
+        ("16 clients flat out p50 (ms)", "concurrent_p50_ms"),
+        ("16 clients flat out p99 (ms)", "concurrent_p99_ms"),
+        ("16 clients flat out req/s", "concurrent_rps"),
+        ("16 clients at --rate p50 (ms)", "paced_p50_ms"),
+        ("16 clients at --rate p99 (ms)", "paced_p99_ms"),
+        ("16 clients at --rate req/s", "paced_rps"),
         ("batch of 1,000 ids (ms)", "batch_1000_ms"),
         ("errors", "errors"),
     ]
     names = list(results)
-    lines = [f"{'':26}" + "".join(f"{n:>14}" for n in names) + f"{'target':>10}"]
+    lines = [f"{'':30}" + "".join(f"{n:>14}" for n in names) + f"{'target':>10}"]
     for label, key in rows:
         cells = [results[n].get(key) for n in names]
-        line = f"{label:26}" + "".join(
+        line = f"{label:30}" + "".join(
             f"{c:>14.2f}" if c is not None else f"{'-':>14}" for c in cells
         )
         target = TARGETS.get(key)
@@ -273,6 +323,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=1000, help="sequential calls (<= 10,000)")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds under load (<= 60)")
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--rate", type=float, default=400.0, help="requests/s of the paced phase")
     parser.add_argument("--no-flask", action="store_true")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--serve-flask", type=Path, help=argparse.SUPPRESS)
