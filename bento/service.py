@@ -19,6 +19,7 @@ changes it, like any other setting below.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -82,7 +83,11 @@ class CreditScorer:
         # The scorer brings pandas, scikit-learn, LightGBM and Polars: imported by each worker
         # that serves, not by the `bentoml serve` parent process, which only reads the settings.
         from credit_assets.serving.scorer import Scorer
+        from ui.mount import import_explainer, mount_explainer
 
+        # The explainer's imports (Gradio, matplotlib) overlap with loading the model.
+        importing = threading.Thread(target=import_explainer, name="import-explainer")
+        importing.start()
         self.scorer: Scorer = Scorer.load(
             Path(self.champion.path), bento_model=str(self.champion.tag)
         )
@@ -90,8 +95,7 @@ class CreditScorer:
         self.new_applicants = ThreadBatcher(self.scorer.predict_applications)
         # The explainer at /ui: built here, where the scorer exists, and mounted on `web` before
         # BentoML starts the mounted apps (ui/mount.py). The API must not go down with it.
-        from ui.mount import mount_explainer
-
+        importing.join()
         try:
             mount_explainer(web, self.scorer)
         except Exception:

@@ -32,16 +32,25 @@ SIGN_IN_MESSAGE = (
 )
 
 
-def mount_explainer(app: FastAPI, scorer: Scorer, path: str = UI_PATH) -> None:
-    """Build the explainer on ``scorer`` and mount it on ``app`` at ``path``.
-
-    Mounting again (a new service instance in the same process) replaces the earlier page.
-    """
+def import_explainer() -> None:
+    """Import Gradio, matplotlib and the page's modules (seconds of work the service starts in
+    a thread while it loads its model: see ``bento/service.py``)."""
     # Both settings must be made before Gradio and matplotlib are first imported.
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     import matplotlib
 
     matplotlib.use("Agg")
+    import gradio  # noqa: F401
+
+    import ui.app  # noqa: F401
+
+
+def mount_explainer(app: FastAPI, scorer: Scorer, path: str = UI_PATH) -> None:
+    """Build the explainer on ``scorer`` and mount it on ``app`` at ``path``.
+
+    Mounting again (a new service instance in the same process) replaces the earlier page.
+    """
+    import_explainer()
     import gradio as gr
 
     from ui.app import build
