@@ -37,10 +37,10 @@ test: install audit ## lint, type checks, every test (slow ones included), depen
 
 install: $(STAMP)
 
+# Bytecode is compiled at install: where PYTHONDONTWRITEBYTECODE is set (as on the reference
+# machine) every process would otherwise compile MLflow, Dagster and pandas from source.
 $(STAMP): pyproject.toml uv.lock
 	@test -x $(UV) || { $(PYTHON) -m venv $(TOOLS) && $(TOOLS)/bin/pip install -q uv==$(UV_VERSION); }
-	# Bytecode compiled at install: where PYTHONDONTWRITEBYTECODE is set (as on the reference
-	# machine) every process would otherwise compile MLflow, Dagster and pandas from source.
 	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
 	@touch $@
 
