@@ -20,14 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from credit_assets.features.build import (
-    APPLICATION,
-    SIDE_GROUPS,
-    build_client_features,
-    build_groups,
-    write_table,
-)
-from credit_assets.features.common import KEY
+from credit_assets.features.build import build_client_features, build_groups, write_table
 from credit_assets.features.sources import IngestedTables, scan_csvs
 
 
@@ -47,18 +40,12 @@ def main() -> None:
     args = parser.parse_args()
     start = time.perf_counter()
     raw = IngestedTables(args.data) if args.reader == "ingest" else scan_csvs(args.data)
-    train = raw["application_train"]
-    application = APPLICATION.compute(train, raw["application_test"])
-    training_ids = train.select(KEY).collect().to_series()
-    print(f"{APPLICATION.name}: {time.perf_counter() - start:.1f} s", flush=True)
-    began = time.perf_counter()
-    groups = build_groups(raw, SIDE_GROUPS, args.workers)
-    for name, (_, seconds) in groups.items():
+    tables = build_groups(raw, args.workers)
+    for name, seconds in tables.seconds.items():
         print(f"{name}: {seconds:.1f} s", flush=True)
-    print(f"side tables, {args.workers} at a time: {time.perf_counter() - began:.1f} s", flush=True)
-    parts = [table for table, _ in groups.values()]
+    print(f"groups, {args.workers} at a time: {time.perf_counter() - start:.1f} s", flush=True)
     began = time.perf_counter()
-    features, report = build_client_features(application, parts, training_ids)
+    features, report = build_client_features(tables.application, tables.parts, tables.training_ids)
     built = time.perf_counter()
     print(f"client table: {built - began:.1f} s", flush=True)
     with tempfile.TemporaryDirectory() as scratch:

@@ -76,10 +76,16 @@ def sorted_rows(frame: pl.LazyFrame, *keys: str) -> pl.DataFrame:
     """``frame`` sorted by ``keys``, materialised for :func:`summary.summarise`.
 
     Encode strings and drop unused columns first, so the sort moves as few bytes as possible.
-    The in-memory engine returns each column in one contiguous chunk; the default (streaming)
-    engine returns ~140 chunks per column, on which the group-by aggregations measured two to
-    three times slower.
+    The result is one contiguous chunk per column: on the ~140 chunks the default (streaming)
+    engine returns, the group-by aggregations measured two to three times slower. Rows already
+    in key order (``bureau_balance`` is written by credit) are only checked, not sorted again:
+    on its 26 M rows the check and a copy cost about a quarter of the sort.
     """
+    if len(keys) == 1:
+        rows = frame.collect(engine="in-memory")
+        if rows.get_column(keys[0]).is_sorted():
+            return rows.rechunk().with_columns(pl.col(keys[0]).set_sorted())
+        return rows.sort(keys[0])
     return frame.sort(*keys).collect(engine="in-memory")
 
 

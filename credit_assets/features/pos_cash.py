@@ -29,7 +29,8 @@ def pos_cash_features(pos_cash: pl.LazyFrame) -> pl.DataFrame:
     """One row per client with POS/cash balances: the recipe's aggregates plus loans, completed
     loans, shares of late months and the last year's days past due and instalments left."""
     recent = pl.col("MONTHS_BALANCE") >= -RECENT_MONTHS
-    months = sorted_rows(pos_cash.with_columns(encode_categories(STATUSES)), KEY).with_columns(
+    used = pos_cash.select(KEY, LOAN_KEY, *NUMERIC, "CNT_INSTALMENT_FUTURE", *STATUSES)
+    months = sorted_rows(used.with_columns(encode_categories(STATUSES)), KEY).with_columns(
         (pl.col("SK_DPD") > 0).alias("LATE"),
         (pl.col("SK_DPD_DEF") > 0).alias("LATE_DEF"),
         pl.when(recent).then(pl.col("SK_DPD")).alias("SK_DPD_RECENT"),

@@ -43,7 +43,8 @@ class IngestedTables(Mapping[str, pl.LazyFrame]):
         self._files = locate_source(data)
 
     def __getitem__(self, table: str) -> pl.LazyFrame:
-        frame = pl.from_arrow(read_table(self._files.file(table)).data)
+        # Left in the reader's chunks: every feature group copies what it uses anyway.
+        frame = pl.from_arrow(read_table(self._files.file(table)).data, rechunk=False)
         if not isinstance(frame, pl.DataFrame):
             raise TypeError(f"{table} did not read as a table")
         return frame.lazy()

@@ -76,11 +76,13 @@ def summarise(
     keys = frame.get_column(key)
     if not keys.is_sorted():
         raise ValueError(f"summarise needs rows sorted by {key}")
+    # The flag (lost by some filters) lets the group-by take contiguous slices instead of hashing.
+    frame = frame.with_columns(keys.set_sorted())
     summary = frame.group_by(key, maintain_order=True).agg(*(a.expr() for a in specs))
     if not categories:
         return summary
     segment = keys.rle_id().to_numpy()  # the client's position in ``summary``, row by row
-    sizes = np.bincount(segment, minlength=summary.height).astype(np.float64)
+    sizes = keys.rle().struct.field("len").to_numpy().astype(np.float64)
     derived = [
         series
         for column, values in categories.items()
@@ -102,35 +104,34 @@ def _category_columns(
     """The indicator summaries of one encoded column, value by value, ``hows`` within a value.
 
     The counts are laid out one row per value (``code * clients + client``), so each value's
-    column is a contiguous row and every summary is one array operation on all values at once:
-    on ``previous_application`` this measured about three times cheaper than slicing a
-    client-major table column by column.
+    counts are contiguous and each summary is computed straight into its output column. Large
+    temporaries are avoided: on the full tables, fresh memory (page faults) cost more than the
+    arithmetic.
     """
     width = len(values) + 2  # the listed values, any other value, missing
     clients = sizes.size
-    filled = codes.fill_null(width - 1).to_numpy().astype(np.int64)
-    flat = np.bincount(filled * clients + segment, minlength=width * clients)
-    counts = flat.reshape(width, clients)[[*range(len(values)), width - 1]].astype(np.float64)
+    index = codes.fill_null(width - 1).to_numpy().astype(np.int64)
+    index *= clients
+    index += segment
+    counts = np.bincount(index, minlength=width * clients).reshape(width, clients)
+    rows = [*range(len(values)), width - 1]
     stems = [safe_name(f"{prefix}_{codes.name}_{value}") for value in (*values, "nan")]
-    summaries = {how: _indicator(counts, sizes, how) for how in hows}
     return [
-        pl.Series(f"{stem}_{how.upper()}", summaries[how][row], nan_to_null=True)
-        for row, stem in enumerate(stems)
+        pl.Series(f"{stem}_{how.upper()}", _indicator(counts[row], sizes, how), nan_to_null=True)
+        for row, stem in zip(rows, stems, strict=True)
         for how in hows
     ]
 
 
 def _indicator(hits: np.ndarray, n: np.ndarray, how: str) -> np.ndarray:
-    """min, max, mean, sum or sample variance of a 0/1 indicator from its count of ones.
-
-    ``hits`` may hold one row per category value; ``n`` (the rows per client) broadcasts.
-    """
-    if how == "var":
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(n > 1, hits * (n - hits) / (n * (n - 1)), np.nan)
-    return {
-        "mean": hits / n,
-        "sum": hits,
-        "min": (hits == n).astype(np.float64),
-        "max": (hits > 0).astype(np.float64),
-    }[how]
+    """min, max, mean, sum or sample variance of a 0/1 indicator from its count of ones."""
+    if how == "mean":
+        return hits / n
+    if how == "sum":
+        return hits.astype(np.float64)
+    if how == "min":
+        return (hits == n).astype(np.float64)
+    if how == "max":
+        return (hits > 0).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n > 1, hits * (n - hits) / (n * (n - 1)), np.nan)

@@ -173,6 +173,22 @@ def test_installment_features(make_raw) -> None:
     assert one["INSTAL_2Y_PAYMENT_DIFF_SUM"] == 20
 
 
+def test_a_client_without_recent_payments_has_none_in_the_windows(make_raw) -> None:
+    rows = [
+        {"SK_ID_PREV": 9, "SK_ID_CURR": 1, "DAYS_INSTALMENT": -100.0, "DAYS_ENTRY_PAYMENT": -95.0,
+         "AMT_INSTALMENT": 100.0, "AMT_PAYMENT": 80.0},
+        {"SK_ID_PREV": 8, "SK_ID_CURR": 2, "DAYS_INSTALMENT": -1000.0,
+         "DAYS_ENTRY_PAYMENT": -990.0, "AMT_INSTALMENT": 100.0, "AMT_PAYMENT": 50.0},
+    ]  # fmt: skip
+    old = by_client(installment_features(make_raw("installments_payments", rows)))[2]
+    assert (old["INSTAL_COUNT"], old["INSTAL_PAYMENT_DIFF_SUM"]) == (1, 50)
+    for window in ("1Y", "2Y"):
+        assert old[f"INSTAL_{window}_COUNT"] == 0
+        assert old[f"INSTAL_{window}_PAYMENT_DIFF_SUM"] == 0
+        assert old[f"INSTAL_{window}_DPD_MEAN"] is None
+        assert old[f"INSTAL_{window}_LATE_MEAN"] is None
+
+
 def test_credit_card_features(make_raw) -> None:
     base = {"SK_ID_CURR": 1, "AMT_DRAWINGS_ATM_CURRENT": 0.0, "SK_DPD_DEF": 0}
     rows = [
