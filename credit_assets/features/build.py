@@ -215,10 +215,11 @@ def application_and_training_ids(
     raw: Mapping[str, pl.LazyFrame],
 ) -> tuple[pl.DataFrame, pl.Series]:
     """The application group and the training clients' keys, reading ``application_train`` once
-    (the raw layer's reader validates the whole file on every read)."""
-    train = raw["application_train"]
-    application = APPLICATION.compute(train, raw["application_test"])
-    return application, train.select(KEY).collect().get_column(KEY)
+    (the raw layer's reader validates the whole file on every read; a CSV scan would parse it
+    again)."""
+    train = raw["application_train"].collect()
+    application = APPLICATION.compute(train.lazy(), raw["application_test"])
+    return application, train.get_column(KEY)
 
 
 def _timed(
