@@ -7,9 +7,10 @@ DATA_DIR holds the eight Kaggle CSVs (plain, .gz, or the competition zip with ``
 ingest``). ``ingest`` reads each table with ``credit_assets.ingest.read_table``, the raw assets'
 own reader (schema enforced, validated, hashed); ``polars`` scans the CSVs with the Kaggle dtypes
 instead, so each feature group parses its own file inside its query. Either way the tables go
-through ``credit_assets.features.build.build_all``, as the feature assets do, and the table is
-written as Parquet. The last line is ``features: R rows x C columns; T s; peak G GB``, comparable
-with ``pandas_reference_features.py`` run on the same folder.
+through ``credit_assets.features.build`` as ``build_all`` runs them (every group, two at a time,
+then the client table), as the feature assets do, and the table is written as Parquet. The last
+line is ``features: R rows x C columns; T s; peak G GB``, comparable with
+``pandas_reference_features.py`` run on the same folder.
 """
 
 from __future__ import annotations

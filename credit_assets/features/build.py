@@ -200,9 +200,9 @@ def build_groups(raw: Mapping[str, pl.LazyFrame], workers: int = 2) -> GroupTabl
     """
     with ThreadPoolExecutor(max_workers=workers) as pool:
         sides = {g.name: pool.submit(_timed, g.build, raw) for g in SIDE_GROUPS}
-        first = pool.submit(_timed, application_and_training_ids, raw)
+        own = pool.submit(_timed, application_and_training_ids, raw)
         parts = {name: future.result() for name, future in sides.items()}
-        (application, training_ids), seconds = first.result()
+        (application, training_ids), seconds = own.result()
     return GroupTables(
         application,
         [table for table, _ in parts.values()],

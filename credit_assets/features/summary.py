@@ -1,8 +1,9 @@
 """Per-client summaries of a side table: named aggregations run as one Polars group-by.
 
-The frames come sorted by client (``common.sorted_rows``), so each client is a contiguous slice
+The frames come sorted by client (``common.sorted_rows``), so each client's rows are contiguous
 and every aggregation reads memory in order: on the full-size tables that measured two to four
-times cheaper than grouping unsorted rows. Semantics follow pandas' groupby, which the public
+times cheaper than grouping unsorted rows (how the rows are then grouped depends on how many
+each client has, see ``_grouping_keys``). Semantics follow pandas' groupby, which the public
 recipe uses: missing values are skipped, a sum of nothing is 0, a mean, min or max of nothing is
 missing, a variance needs two values (``ddof=1``).
 """
@@ -29,6 +30,8 @@ _POLARS: dict[str, Callable[[pl.Expr], pl.Expr]] = {
     "nunique": lambda e: e.drop_nulls().n_unique(),
 }
 HOWS = ("size", *_POLARS)
+# From this many rows per client on, aggregating sorted slices beats gathering rows by index.
+SLICED_ROWS_PER_CLIENT = 16
 
 
 @dataclass(frozen=True)
@@ -76,21 +79,37 @@ def summarise(
     keys = frame.get_column(key)
     if not keys.is_sorted():
         raise ValueError(f"summarise needs rows sorted by {key}")
-    # The flag (lost by some filters) lets the group-by take contiguous slices instead of hashing.
-    frame = frame.with_columns(keys.set_sorted())
-    summary = frame.group_by(key, maintain_order=True).agg(*(a.expr() for a in specs))
+    sizes = keys.rle().struct.field("len")  # rows per client, in key order
+    grouped = frame.with_columns(_grouping_keys(keys, sizes.len())).group_by(
+        key, maintain_order=True
+    )
+    summary = grouped.agg(*(a.expr() for a in specs))
     if not categories:
         return summary
     segment = keys.rle_id().to_numpy()  # the client's position in ``summary``, row by row
-    sizes = keys.rle().struct.field("len").to_numpy().astype(np.float64)
+    counts = sizes.to_numpy().astype(np.float64)
     derived = [
         series
         for column, values in categories.items()
         for series in _category_columns(
-            frame.get_column(column), values, segment, sizes, category_prefix, category_hows
+            frame.get_column(column), values, segment, counts, category_prefix, category_hows
         )
     ]
     return summary.hstack(derived)
+
+
+def _grouping_keys(keys: pl.Series, clients: int) -> pl.Series:
+    """The sorted (non-missing) keys, flagged sorted only when clients have many rows each.
+
+    On keys flagged sorted Polars cuts a new array per client for every aggregation; on others it
+    hashes the keys once and reads each client's rows by index, in order (``maintain_order``
+    keeps the clients in key order). Measured per aggregation: about three times cheaper by index
+    up to ~12 rows per client (bureau credits, previous applications), a little dearer from ~20
+    (monthly balances, instalments).
+    """
+    if keys.len() >= SLICED_ROWS_PER_CLIENT * clients:
+        return keys.set_sorted()
+    return pl.Series(keys.name, keys.to_numpy(), dtype=keys.dtype)
 
 
 def _category_columns(
