@@ -136,7 +136,11 @@ def _category_columns(
     rows = [*range(len(values)), width - 1]
     stems = [safe_name(f"{prefix}_{codes.name}_{value}") for value in (*values, "nan")]
     return [
-        pl.Series(f"{stem}_{how.upper()}", _indicator(counts[row], sizes, how), nan_to_null=True)
+        pl.Series(
+            f"{stem}_{how.upper()}",
+            _indicator(counts[row], sizes, how),
+            nan_to_null=how == "var",  # only a variance can be undefined (one row)
+        )
         for row, stem in zip(rows, stems, strict=True)
         for how in hows
     ]
