@@ -36,7 +36,8 @@ class FeatureSpec:
     def of(cls, table: pl.DataFrame) -> FeatureSpec:
         """The spec of a client feature table (every column but SK_ID_CURR)."""
         columns = tuple(c for c in table.columns if c != KEY)
-        return cls(columns, tuple(c for c in columns if table.schema[c] == pl.String))
+        types = table.schema  # built anew on every access: read it once, not once per column
+        return cls(columns, tuple(c for c in columns if types[c] == pl.String))
 
     def to_json(self) -> str:
         return json.dumps({"columns": self.columns, "categorical": self.categorical}, indent=1)
