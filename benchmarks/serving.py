@@ -40,7 +40,8 @@ from urllib.parse import urlsplit
 import numpy as np
 import pandas as pd
 
-from credit_assets.serving import bundle, config
+from credit_assets import settings
+from credit_assets.serving import bundle
 from credit_assets.serving.packaging import MODEL_NAME
 
 LOOPBACK = "127.0.0.1"
@@ -61,7 +62,7 @@ class Client:
         """Status and body; status 0 when the call failed twice (refused, reset, timed out)."""
         payload = json.dumps(body).encode()
         headers = {"content-type": "application/json"}
-        if key := config.api_key():
+        if key := settings.api_key():
             headers["x-api-key"] = key
         for _ in range(2):
             try:

@@ -30,8 +30,8 @@ import bentoml
 from fastapi import FastAPI
 
 with bentoml.importing():
+    from credit_assets import settings
     from credit_assets.monitoring.served import log_answer
-    from credit_assets.serving import config
     from credit_assets.serving.batching import MicroBatcher, ThreadBatcher
     from credit_assets.serving.errors import UnknownClientError
     from credit_assets.serving.guard import RequestGuard
@@ -62,7 +62,7 @@ web = FastAPI(title="credit_scorer pages", docs_url=None, redoc_url=None, openap
 @bentoml.service(
     name="credit_scorer",
     image=IMAGE,
-    http={"port": config.DEFAULT_PORT},
+    http={"port": settings.SERVICE_PORT},
     traffic={"timeout": 30, "max_concurrency": 256},
     # One worker: adaptive batching on its event loop already serves over 900 requests/s here,
     # a second one adds nothing on two cores, and the explainer UI needs its sessions in one

@@ -6,6 +6,8 @@
 ``CREDIT_RETRAIN_CRON`` when the scheduled retraining runs (default: Mondays 03:00, ``0 3 * * 1``)
 ``CREDIT_RETRAIN_TIMEZONE`` the time zone of that cron (default: ``UTC``)
 ``CREDIT_PREDICTION_LOG`` the SQLite file of served predictions (default: under the data dir)
+``BENTOML_HOME``      BentoML's model and Bento store (default: ``bentoml/`` under the data dir)
+``CREDIT_API_KEY``    when set, every API call must present it (``X-API-Key`` or a Bearer token)
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import os
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SERVICE_PORT = 3917
+"""The scoring service's HTTP port: clear of the Dagster UI (3000) and MLflow (5000)."""
 
 
 def data_dir() -> Path:
@@ -53,3 +57,14 @@ def prediction_log_path() -> Path:
     ``monitoring/predictions.sqlite`` under the data dir."""
     configured = os.environ.get("CREDIT_PREDICTION_LOG")
     return Path(configured) if configured else data_dir() / "monitoring" / "predictions.sqlite"
+
+
+def bentoml_home() -> Path:
+    """BentoML's store of models and Bentos: ``BENTOML_HOME`` if set, else under the data."""
+    configured = os.environ.get("BENTOML_HOME")
+    return Path(configured) if configured else data_dir() / "bentoml"
+
+
+def api_key() -> str | None:
+    """The key API calls must present, or ``None`` when the service is open (local use)."""
+    return os.environ.get("CREDIT_API_KEY") or None

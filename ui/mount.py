@@ -18,7 +18,7 @@ import hmac
 import os
 from typing import TYPE_CHECKING
 
-from credit_assets.serving import config
+from credit_assets import settings
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -63,7 +63,7 @@ def mount_explainer(app: FastAPI, scorer: Scorer, path: str = UI_PATH) -> None:
         app,
         page,
         path=path,
-        auth=signed_in if config.api_key() else None,
+        auth=signed_in if settings.api_key() else None,
         auth_message=SIGN_IN_MESSAGE,
         footer_links=["api"],
         run_history=False,
@@ -79,7 +79,7 @@ def mount_explainer(app: FastAPI, scorer: Scorer, path: str = UI_PATH) -> None:
 
 def signed_in(name: str, password: str) -> bool:
     """Gradio's sign-in check: the password is the service's API key."""
-    key = config.api_key()
+    key = settings.api_key()
     return key is not None and hmac.compare_digest(password.encode(), key.encode())
 
 

@@ -64,12 +64,11 @@ def test_logistic_bags_merge_into_one_linear_model() -> None:
 
 
 def test_logistic_bagging_clones_and_gets_no_sampler_in_front() -> None:
-    copy = clone(UndersampledLogisticRegression(bags=4, seed=3, C=0.2))
-    assert {k: copy.get_params()[k] for k in ("bags", "seed", "C")} == {
-        "bags": 4,
-        "seed": 3,
-        "C": 0.2,
-    }
+    copy: UndersampledLogisticRegression = clone(  # type: ignore[assignment]
+        UndersampledLogisticRegression(bags=4, seed=3, C=0.2)
+    )
+    params = copy.get_params()
+    assert (params["bags"], params["seed"], params["C"]) == (4, 3, 0.2)
     frame = pd.DataFrame({"A": [1.0, 2.0], "B": ["x", "y"]})
     candidate = CANDIDATES["logistic_regression"]
     pipeline = sampling_pipeline(candidate, {"C": 0.1}, frame, seed=1, n_jobs=1)

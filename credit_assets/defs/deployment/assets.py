@@ -5,11 +5,11 @@ from pathlib import Path
 
 import dagster as dg
 
+from credit_assets import settings
 from credit_assets.defs.deployment.resources import BentoStore, ModelRegistry
 from credit_assets.defs.models.champion import champion_path, champion_record_path
 from credit_assets.defs.resources import DataLake
 from credit_assets.defs.training.assets import features_path
-from credit_assets.serving import config
 from credit_assets.serving.packaging import BENTO_NAME, MODEL_NAME, build_bento, save_model
 
 GROUP = "deployment"
@@ -70,7 +70,7 @@ def credit_scorer_bento(
 
     model_tag = str(bentoml.models.get(f"{MODEL_NAME}:latest").tag)
     bento = build_bento(model_tag)
-    command = f"bentoml serve {BENTO_NAME}:latest --port {config.DEFAULT_PORT}"
+    command = f"bentoml serve {BENTO_NAME}:latest --port {settings.SERVICE_PORT}"
     context.log.info(f"built {bento.tag}; serve it with: {command}")
     return dg.MaterializeResult(
         metadata={

@@ -10,7 +10,6 @@ from mlflow.tracking import MlflowClient
 
 from credit_assets import settings
 from credit_assets.models.tracking import REGISTERED_MODEL
-from credit_assets.serving import config
 from credit_assets.serving.packaging import use_bentoml_home
 
 
@@ -44,7 +43,7 @@ class ModelRegistry(dg.ConfigurableResource):
 def resources() -> dg.Definitions:
     return dg.Definitions(
         resources={
-            "bento_store": BentoStore(home=str(config.bentoml_home())),
+            "bento_store": BentoStore(home=str(settings.bentoml_home())),
             "registry": ModelRegistry(tracking_uri=settings.mlflow_tracking_uri()),
         }
     )
