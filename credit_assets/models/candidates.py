@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     import optuna
 
 Params = dict[str, Any]
+LARGE_DATA_ROWS = 100_000
+"""From this many training clients on, a candidate's first trial may use more capacity (at full
+scale a tuning budget sized for the demo runs little more than that first trial)."""
 ClassWeight = Literal["balanced"] | None
 
 
@@ -40,6 +43,12 @@ class Candidate:
     defaults: Params = field(default_factory=dict)
     """Hyperparameters that work out of the box: Optuna's first trial, the fallback."""
     tunable: bool = True
+    large_data: Params = field(default_factory=dict)
+    """What changes in the first trial from ``LARGE_DATA_ROWS`` training clients on."""
+
+    def defaults_for(self, rows: int) -> Params:
+        """The first trial's hyperparameters for a training split of ``rows`` clients."""
+        return self.defaults | self.large_data if rows >= LARGE_DATA_ROWS else self.defaults
 
     def pipeline(
         self,
@@ -102,7 +111,7 @@ def _forest(params: Params, frame: pd.DataFrame, seed: int, n_jobs: int, cw: Cla
 
 def _suggest_lightgbm(trial: optuna.Trial) -> Params:
     return {
-        "n_estimators": trial.suggest_int("n_estimators", 100, 400, step=50),
+        "n_estimators": trial.suggest_int("n_estimators", 100, 800, step=50),
         "learning_rate": trial.suggest_float("learning_rate", 0.02, 0.1, log=True),
         "num_leaves": trial.suggest_int("num_leaves", 3, 31, log=True),
         "min_child_samples": trial.suggest_int("min_child_samples", 20, 300, log=True),
@@ -126,6 +135,9 @@ LIGHTGBM_DEFAULTS: Params = {
     "reg_lambda": 10.0,
     "bags": 5,
 }
+# With ten times the clients the shallow demo trees underfit: holdout AUC 0.7800 -> 0.7852 on the
+# generator's 307,511 clients with twice the trees, 8 leaves and a faster rate (53 s vs 33 s a fit).
+LIGHTGBM_LARGE_DATA: Params = {"n_estimators": 600, "learning_rate": 0.05, "num_leaves": 8}
 
 
 def _lightgbm(params: Params, frame: pd.DataFrame, seed: int, n_jobs: int, cw: ClassWeight) -> Any:
@@ -166,7 +178,13 @@ CANDIDATES: Mapping[str, Candidate] = {
             FOREST_DEFAULTS,
         ),
         Candidate(
-            "lightgbm", "LightGBM", "log-odds", _suggest_lightgbm, _lightgbm, LIGHTGBM_DEFAULTS
+            "lightgbm",
+            "LightGBM",
+            "log-odds",
+            _suggest_lightgbm,
+            _lightgbm,
+            LIGHTGBM_DEFAULTS,
+            large_data=LIGHTGBM_LARGE_DATA,
         ),
     )
 }

@@ -82,7 +82,7 @@ def tune(
 
     if candidate.defaults and not study.trials:
         # The known-good settings go first, so even a one-trial budget yields a sound model.
-        study.enqueue_trial(candidate.defaults)
+        study.enqueue_trial(candidate.defaults_for(len(frame)))
     start = time.perf_counter()
     remaining = max(n_trials - _finished(study), 0)
     if remaining == 0 and not _has_complete(study):

@@ -7,7 +7,7 @@ from typing import Any
 
 import optuna
 
-from credit_assets.models.candidates import CANDIDATES
+from credit_assets.models.candidates import CANDIDATES, LARGE_DATA_ROWS
 from credit_assets.models.tuning import tune
 
 
@@ -24,3 +24,22 @@ def test_a_study_resumes_and_counts_earlier_trials(frames: Any, tmp_path: Path) 
     assert len(study.trials) == 3
     assert more.best_auc >= first.best_auc
     assert 1e-4 <= float(more.params["C"]) <= 10.0
+
+
+def test_the_first_trial_is_the_defaults_sized_for_the_training_split(
+    frames: Any, tmp_path: Path
+) -> None:
+    lightgbm = CANDIDATES["lightgbm"]
+    small, large = (
+        lightgbm.defaults_for(LARGE_DATA_ROWS - 1),
+        lightgbm.defaults_for(LARGE_DATA_ROWS),
+    )
+    assert small == lightgbm.defaults
+    assert large["num_leaves"] > small["num_leaves"]
+    assert large["n_estimators"] > small["n_estimators"]
+    assert CANDIDATES["logistic_regression"].defaults_for(10**6) == {"C": 0.05, "bags": 5}
+    storage = tmp_path / "studies.db"
+    tuned = tune(
+        CANDIDATES["logistic_regression"], frames.train, storage, "first", 1, None, folds=3
+    )
+    assert tuned.params == {"C": 0.05}  # Optuna stores only the searched hyperparameters
