@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
 from credit_assets.features.common import KEY
@@ -23,16 +24,22 @@ __all__ = ["ClientStore", "UnknownClientError"]
 class ClientStore:
     """Feature rows of the known clients, indexed by ``SK_ID_CURR``."""
 
-    def __init__(self, features: pd.DataFrame) -> None:
+    def __init__(self, features: pd.DataFrame, consolidated: bool = False) -> None:
+        """``consolidated``: the frame already holds one block per dtype (no copy needed)."""
         # A copy consolidates the columns into one block per dtype: row takes stay cheap.
-        self.features = features.copy()
+        self.features = features if consolidated else features.copy()
         self._position = dict(zip(features.index.tolist(), range(len(features)), strict=True))
 
     @classmethod
     def read(cls, path: Path, columns: Sequence[str]) -> ClientStore:
         """Rows of ``columns`` from a client-table Parquet file keyed by ``SK_ID_CURR``."""
-        frame = pd.read_parquet(path, columns=[KEY, *columns])
-        return cls(frame.set_index(KEY))
+        table = pq.read_table(path, columns=[KEY, *columns])
+        # pyarrow builds one block per dtype directly: at full scale (356,255 clients x 739
+        # features) 2.5 s from file to store, where pd.read_parquet, set_index and the
+        # consolidating copy took 17 s of the service's start.
+        frame = table.drop_columns([KEY]).to_pandas()
+        frame.index = pd.Index(table.column(KEY).to_numpy(), name=KEY)
+        return cls(frame, consolidated=True)
 
     def __len__(self) -> int:
         return len(self.features)
