@@ -18,6 +18,7 @@ changes it, like any other setting below.
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
@@ -100,6 +101,10 @@ class CreditScorer:
             mount_explainer(web, self.scorer)
         except Exception:
             logger.exception("the explainer could not be built: serving the API without /ui")
+        # Everything loaded so far lives as long as the process: out of the garbage collector's
+        # sight, a full collection no longer walks the client store's text columns (cost 0.2-0.3 s
+        # a time at full scale, paid by whichever request triggered it).
+        gc.freeze()
 
     @bentoml.api
     async def predict(self, request: PredictRequest, /) -> Prediction:
