@@ -35,6 +35,11 @@ def balanced_bags(y: NDArray[Any], bags: int, seed: int) -> list[NDArray[np.intp
     return draws
 
 
+def _rows(X: Any, kept: NDArray[np.intp]) -> Any:
+    """Rows ``kept`` of an array, a sparse matrix or a data frame."""
+    return X.iloc[kept] if hasattr(X, "iloc") else X[kept]
+
+
 class UndersampledBagging(ClassifierMixin, BaseEstimator):
     """``bags`` LightGBM classifiers, each fitted on a balanced undersample of the rows given."""
 
@@ -64,7 +69,7 @@ class UndersampledBagging(ClassifierMixin, BaseEstimator):
             self.bag_rows_.append(len(kept))
             self.bag_defaulters_.append(int(np.sum(y[kept] == 1)))
             model = LGBMClassifier(**self.lightgbm, random_state=self.seed + bag)
-            self.models_.append(model.fit(X[kept], y[kept]))
+            self.models_.append(model.fit(_rows(X, kept), y[kept]))
         self.classes_ = self.models_[0].classes_
         return self
 
@@ -105,7 +110,7 @@ class UndersampledLogisticRegression(LogisticRegression):
     The mean of linear log-odds is itself linear: the fitted model is an ordinary logistic
     regression whose coefficients and intercept are the bags' means, so scoring, the linear
     shortcut and the exact contributions work on it unchanged. On the demo data five bags
-    raised the holdout AUC from 0.7538 to 0.7573 (C = 0.05), one bag seeing an eighth of the
+    raised the holdout AUC from 0.7538 to 0.7573 (C = 0.05), one bag seeing a twelfth of the
     good clients.
     """
 
@@ -132,7 +137,7 @@ class UndersampledLogisticRegression(LogisticRegression):
         fits = [
             LogisticRegression(
                 C=self.C, max_iter=self.max_iter, class_weight=self.class_weight
-            ).fit(X[kept], y[kept])
+            ).fit(_rows(X, kept), y[kept])
             for kept in draws
         ]
         self.classes_ = fits[0].classes_

@@ -76,3 +76,11 @@ def test_logistic_bagging_clones_and_gets_no_sampler_in_front() -> None:
     assert "sample" not in pipeline.named_steps
     single = sampling_pipeline(candidate, {"C": 0.1, "bags": 1}, frame, seed=1, n_jobs=1)
     assert "sample" in single.named_steps
+
+
+def test_logistic_bagging_takes_rows_of_a_frame_as_of_an_array() -> None:
+    X, y = data()
+    frame = pd.DataFrame(X, columns=pd.Index(list("abcd")))
+    on_array = UndersampledLogisticRegression(bags=2, seed=1).fit(X, y)
+    on_frame = UndersampledLogisticRegression(bags=2, seed=1).fit(frame, y)  # type: ignore[arg-type]
+    np.testing.assert_allclose(on_frame.coef_, on_array.coef_)
