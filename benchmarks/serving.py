@@ -31,7 +31,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -105,17 +105,19 @@ def single_client(port: int, ids: list[int], count: int, limit: float = 60.0) ->
     return {"single_p50_ms": p50, "single_p99_ms": p99, "single_rps": rps, "errors": errors}
 
 
+Sample = tuple[float, bool]
+"""One request: seconds to its answer, and whether it was answered 200."""
+
+
 def concurrent_clients(
     port: int, ids: list[int], clients: int, duration: float, cap: int
 ) -> dict[str, float]:
     """``clients`` threads calling /predict back to back for ``duration`` s (``cap`` calls)."""
-    latencies: list[list[float]] = [[] for _ in range(clients)]
-    errors = [0] * clients
     stop = time.perf_counter() + duration
     budget = iter(range(cap))
     lock = threading.Lock()
 
-    def work(index: int) -> None:
+    def work(index: int, samples: list[Sample]) -> None:
         client, draw = Client(port), random.Random(index)
         while time.perf_counter() < stop:
             with lock:
@@ -123,24 +125,18 @@ def concurrent_clients(
                     return
             start = time.perf_counter()
             status, _ = client.post("/predict", {"sk_id_curr": draw.choice(ids)})
-            latencies[index].append(time.perf_counter() - start)
-            errors[index] += status != 200
+            samples.append((time.perf_counter() - start, status == 200))
 
     started = time.perf_counter()
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(duration + 60)
+    latencies, errors = _in_threads(clients, work, duration + 60)
     elapsed = time.perf_counter() - started
-    flat = [s for per_client in latencies for s in per_client]
-    p50, p99 = _percentiles(flat)
+    p50, p99 = _percentiles(latencies)
     return {
         "concurrent_p50_ms": p50,
         "concurrent_p99_ms": p99,
-        "concurrent_rps": len(flat) / elapsed,
-        "concurrent_requests": len(flat),
-        "errors": sum(errors),
+        "concurrent_rps": len(latencies) / elapsed,
+        "concurrent_requests": len(latencies),
+        "errors": errors,
     }
 
 
@@ -154,12 +150,10 @@ def paced_clients(
     latency at a given traffic. Each latency counts from the request's scheduled time, so a
     server falling behind shows its queueing delay (no coordinated omission).
     """
-    latencies: list[list[float]] = [[] for _ in range(clients)]
-    errors = [0] * clients
     total = int(rate * duration)
     began = time.perf_counter() + 0.2
 
-    def work(index: int) -> None:
+    def work(index: int, samples: list[Sample]) -> None:
         client, draw = Client(port), random.Random(100 + index)
         for n in range(index, total, clients):
             due = began + n / rate
@@ -167,23 +161,32 @@ def paced_clients(
             if pause > 0:
                 time.sleep(pause)
             status, _ = client.post("/predict", {"sk_id_curr": draw.choice(ids)})
-            latencies[index].append(time.perf_counter() - due)
-            errors[index] += status != 200
+            samples.append((time.perf_counter() - due, status == 200))
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(duration + 60)
+    latencies, errors = _in_threads(clients, work, duration + 60)
     elapsed = time.perf_counter() - began
-    flat = [s for per_client in latencies for s in per_client]
-    p50, p99 = _percentiles(flat)
+    p50, p99 = _percentiles(latencies)
     return {
         "paced_p50_ms": p50,
         "paced_p99_ms": p99,
-        "paced_rps": len(flat) / elapsed,
-        "errors": sum(errors),
+        "paced_rps": len(latencies) / elapsed,
+        "errors": errors,
     }
+
+
+def _in_threads(
+    clients: int, work: Callable[[int, list[Sample]], None], timeout: float
+) -> tuple[list[float], int]:
+    """Run ``work(index, samples)`` on ``clients`` threads at once; every latency, and the
+    number of requests not answered 200."""
+    samples: list[list[Sample]] = [[] for _ in range(clients)]
+    threads = [threading.Thread(target=work, args=(i, samples[i])) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+    flat = [sample for per_client in samples for sample in per_client]
+    return [seconds for seconds, _ in flat], sum(not ok for _, ok in flat)
 
 
 def batch(port: int, ids: list[int], size: int = 1000, repeats: int = 5) -> dict[str, float]:

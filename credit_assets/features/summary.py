@@ -156,5 +156,7 @@ def _indicator(hits: np.ndarray, n: np.ndarray, how: str) -> np.ndarray:
         return (hits == n).astype(np.float64)
     if how == "max":
         return (hits > 0).astype(np.float64)
+    if how != "var":
+        raise ValueError(f"no indicator summary {how!r}: use min, max, mean, sum or var")
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(n > 1, hits * (n - hits) / (n * (n - 1)), np.nan)

@@ -19,12 +19,13 @@ Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 
-class MicroBatcher(Generic[Item, Result]):
-    """Coalesces concurrent :meth:`submit` calls into calls of ``score_many``.
+Outcome = tuple[Any, Exception | None]
+"""A scored item's result, or the error that failed it."""
 
-    ``score_many`` takes a list of items and returns one result per item, in order. If it
-    raises, each item of the batch is scored alone, so a bad item fails only its own request.
-    """
+
+class _Batcher(Generic[Item, Result]):
+    """What both batchers share: the waiting requests, the batch sizes, and the fallback that
+    scores a failed batch item by item, so a bad item fails only its own request."""
 
     def __init__(
         self, score_many: Callable[[list[Item]], Sequence[Result]], max_batch: int = 64
@@ -34,6 +35,35 @@ class MicroBatcher(Generic[Item, Result]):
         self._pending: list[tuple[Item, asyncio.Future[Result]]] = []
         self.batch_sizes: list[int] = []
         """Sizes of the last batches (at most 1,000 kept), for tests and diagnostics."""
+
+    def _take(self) -> list[tuple[Item, asyncio.Future[Result]]]:
+        """The next batch of waiting requests (at most ``max_batch``), recorded."""
+        batch = self._pending[: self.max_batch]
+        self._pending = self._pending[self.max_batch :]
+        if batch:
+            self.batch_sizes = [*self.batch_sizes[-999:], len(batch)]
+        return batch
+
+    def _outcomes(self, items: list[Item]) -> list[Outcome]:
+        """Every item scored in one call, or each alone if that call fails."""
+        try:
+            return [(result, None) for result in self.score_many(items)]
+        except Exception:
+            return [self._alone(item) for item in items]
+
+    def _alone(self, item: Item) -> Outcome:
+        try:
+            return self.score_many([item])[0], None
+        except Exception as error:
+            return None, error
+
+
+class MicroBatcher(_Batcher[Item, Result]):
+    """Coalesces concurrent :meth:`submit` calls into calls of ``score_many`` on the event loop.
+
+    ``score_many`` takes a list of items and returns one result per item, in order. If it
+    raises, each item of the batch is scored alone, so a bad item fails only its own request.
+    """
 
     async def submit(self, item: Item) -> Result:
         """The result for ``item``, scored with whatever else is waiting."""
@@ -48,32 +78,16 @@ class MicroBatcher(Generic[Item, Result]):
         return await future
 
     def _flush(self) -> None:
-        batch, self._pending = self._pending, []
-        if not batch:
+        batch = self._take()
+        if not batch:  # a full batch was flushed before this scheduled call came
             return
-        self.batch_sizes = [*self.batch_sizes[-999:], len(batch)]
-        try:
-            results = self.score_many([item for item, _ in batch])
-        except Exception:
-            for item, future in batch:
-                self._settle_alone(item, future)
-            return
-        for (_, future), result in zip(batch, results, strict=True):
-            if not future.done():
-                future.set_result(result)
-
-    def _settle_alone(self, item: Item, future: asyncio.Future[Result]) -> None:
-        try:
-            result = self.score_many([item])[0]
-        except Exception as error:
-            if not future.done():
-                future.set_exception(error)
-        else:
-            if not future.done():
-                future.set_result(result)
+        for (_, future), (result, error) in zip(
+            batch, self._outcomes([item for item, _ in batch]), strict=True
+        ):
+            _resolve(future, result, error)
 
 
-class ThreadBatcher(Generic[Item, Result]):
+class ThreadBatcher(_Batcher[Item, Result]):
     """Like :class:`MicroBatcher` for work too slow for the event loop: one batch at a time in
     a worker thread, and the requests that arrive meanwhile form the next batch.
 
@@ -84,12 +98,8 @@ class ThreadBatcher(Generic[Item, Result]):
     def __init__(
         self, score_many: Callable[[list[Item]], Sequence[Result]], max_batch: int = 64
     ) -> None:
-        self.score_many = score_many
-        self.max_batch = max_batch
-        self._pending: list[tuple[Item, asyncio.Future[Result]]] = []
+        super().__init__(score_many, max_batch)
         self._draining = False
-        self.batch_sizes: list[int] = []
-        """Sizes of the last batches (at most 1,000 kept), for tests and diagnostics."""
 
     async def submit(self, item: Item) -> Result:
         """The result for ``item``, scored with whatever else is waiting."""
@@ -102,30 +112,16 @@ class ThreadBatcher(Generic[Item, Result]):
 
     async def _drain(self) -> None:
         try:
-            while self._pending:
-                batch = self._pending[: self.max_batch]
-                self._pending = self._pending[self.max_batch :]
-                self.batch_sizes = [*self.batch_sizes[-999:], len(batch)]
+            while batch := self._take():
                 await anyio.to_thread.run_sync(self._settle, batch)
         finally:
             self._draining = False
 
     def _settle(self, batch: list[tuple[Item, asyncio.Future[Result]]]) -> None:
-        """Score ``batch`` (each item alone if the batch fails) and resolve its futures."""
-        try:
-            outcomes: list[tuple[Result | None, Exception | None]] = [
-                (r, None) for r in self.score_many([item for item, _ in batch])
-            ]
-        except Exception:
-            outcomes = [self._alone(item) for item, _ in batch]
+        """Score ``batch`` in this worker thread and resolve its futures on their loop."""
+        outcomes = self._outcomes([item for item, _ in batch])
         for (_, future), (result, error) in zip(batch, outcomes, strict=True):
             future.get_loop().call_soon_threadsafe(_resolve, future, result, error)
-
-    def _alone(self, item: Item) -> tuple[Result | None, Exception | None]:
-        try:
-            return self.score_many([item])[0], None
-        except Exception as error:
-            return None, error
 
 
 def _resolve(future: asyncio.Future[Any], result: Any, error: Exception | None) -> None:

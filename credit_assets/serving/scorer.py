@@ -137,8 +137,7 @@ class Scorer:
 
     def predict_applications(self, applications: Sequence[Application]) -> list[Prediction]:
         """New applicants' predictions, in order, from one feature computation for all."""
-        ids = [getattr(a, "SK_ID_CURR", None) for a in applications]
-        return self._predictions(self.new_features(applications), ids)
+        return self._predictions(self.new_features(applications), _ids_of(applications))
 
     def predict_batch(self, request: BatchRequest) -> BatchPrediction:
         """Scores of many clients, in the order asked."""
@@ -147,7 +146,7 @@ class Scorer:
             frame = self.known_features(request.sk_id_curr)
         else:
             applications = request.applications or []
-            ids = [getattr(a, "SK_ID_CURR", None) for a in applications]
+            ids = _ids_of(applications)
             frame = self.new_features(applications, field="applications")
         proba = self.model.predict_proba(frame)
         decisions = self.model.decide(proba).tolist()
@@ -213,7 +212,7 @@ class Scorer:
         if application is None:  # the request holds exactly one of the two
             sk_id = cast(int, request.sk_id_curr)
             return self.known_features([sk_id]), [sk_id]
-        return self.new_features([application]), [getattr(application, "SK_ID_CURR", None)]
+        return self.new_features([application]), _ids_of([application])
 
     def _predictions(self, frame: pd.DataFrame, ids: Sequence[int | None]) -> list[Prediction]:
         proba = self.model.predict_proba(frame)
@@ -267,3 +266,8 @@ def _readable(value: Any) -> float | int | str | None:
     if isinstance(value, float | np.floating):
         return float(f"{float(value):.7g}")
     return value
+
+
+def _ids_of(applications: Sequence[BaseModel | Mapping[str, Any]]) -> list[int | None]:
+    """The ``SK_ID_CURR`` each new application gives, if any (it is optional)."""
+    return [getattr(a, "SK_ID_CURR", None) for a in applications]

@@ -90,3 +90,11 @@ def test_summarise_sums_nothing_to_zero_and_averages_nothing_to_missing() -> Non
     )
     row = summarise(frame, aggs({"x": ["sum", "mean", "max"]}, "P")).row(0, named=True)
     assert (row["P_x_SUM"], row["P_x_MEAN"], row["P_x_MAX"]) == (0, None, None)
+
+
+def test_summarise_names_an_indicator_summary_it_does_not_know() -> None:
+    frame = pl.DataFrame({"SK_ID_CURR": [1, 1], "C": [0, 1]}).with_columns(
+        pl.col("C").cast(pl.UInt8)
+    )
+    with pytest.raises(ValueError, match="'median'"):
+        summarise(frame, [Agg("P_ROWS", "C", "size")], {"C": ("a", "b")}, "P", ("median",))
