@@ -1,0 +1,69 @@
+"""Where the service's start and a known client's score spend their time, in process.
+
+Usage:
+    python benchmarks/scorer.py [--model credit_scoring_champion:latest] [--repeats 300]
+
+Loads the champion bundle of ``BENTOML_HOME`` as the service does (``Scorer.load``) and prints:
+the seconds of the load; the milliseconds of one full garbage collection with everything loaded,
+then after ``gc.freeze()`` (what the service does at the end of its start); and the mean
+milliseconds of scoring known clients one at a time and sixteen at a time (``predict_ids``, the
+path of ``/predict``), with the row lookup and the model's raw score (encoder and model, as
+served) apart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from credit_assets.serving.scorer import Scorer
+
+
+def mean_ms(task: Callable[[], Any], repeats: int) -> float:
+    """Mean milliseconds of ``task`` over ``repeats`` calls, after one warm-up call."""
+    task()
+    start = time.perf_counter()
+    for _ in range(repeats):
+        task()
+    return (time.perf_counter() - start) / repeats * 1000
+
+
+def collection_ms() -> float:
+    start = time.perf_counter()
+    gc.collect()
+    return (time.perf_counter() - start) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--model", default="credit_scoring_champion:latest")
+    parser.add_argument("--repeats", type=int, default=300)
+    args = parser.parse_args()
+    import bentoml
+
+    folder = bentoml.models.get(args.model).path
+    start = time.perf_counter()
+    scorer = Scorer.load(Path(folder))
+    print(f"Scorer.load: {time.perf_counter() - start:.2f} s, {len(scorer.clients)} known clients")
+    print(f"full garbage collection: {collection_ms():.1f} ms", end="")
+    gc.freeze()
+    print(f"; after gc.freeze(): {collection_ms():.1f} ms")
+    model, ids = scorer.model, scorer.clients.ids[:16].tolist()
+    one, sixteen = scorer.known_features(ids[:1]), scorer.known_features(ids)
+    n = args.repeats
+    print(f"{type(model.model).__name__} champion, mean of {n} calls (ms):")
+    print(f"  predict_ids, 1 client:   {mean_ms(lambda: scorer.predict_ids(ids[:1]), n):.3f}")
+    print(f"  predict_ids, 16 clients: {mean_ms(lambda: scorer.predict_ids(ids), n):.3f}")
+    print(f"  row lookup, 1 / 16:      {mean_ms(lambda: scorer.known_features(ids[:1]), n):.3f}"
+          f" / {mean_ms(lambda: scorer.known_features(ids), n):.3f}")  # fmt: skip
+    # As served: the encoder and the model, or the linear shortcut for a few rows.
+    print(f"  raw score, 1 / 16:       {mean_ms(lambda: model.raw_score(one), n):.3f}"
+          f" / {mean_ms(lambda: model.raw_score(sixteen), n):.3f}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
