@@ -1,7 +1,10 @@
-"""Choosing the champion: the lowest holdout business cost, with gates it must pass.
+"""Choosing the champion on out-of-fold figures, with gates it must pass.
 
-The gates: the champion must beat the dummy baseline clearly (cost and AUC), and an AUC above
-``leakage_auc`` is treated as an alarm: on this problem it means a feature knows the answer.
+The holdout never chooses: the candidate with the lowest cross-fitted out-of-fold business cost
+wins (ties go to the higher cross-validated AUC), and the holdout is scored afterwards, once, for
+the report. The gates, also on out-of-fold figures: the champion must beat the dummy baseline
+clearly (cost and AUC), and an AUC above ``leakage_auc`` (out-of-fold or holdout) is an alarm: on
+this problem it means a feature knows the answer.
 """
 
 from __future__ import annotations
@@ -10,6 +13,13 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
 BASELINE = "dummy"
+COST = "oof_business_cost"
+AUC = "cv_auc_mean"
+RULE = (
+    "lowest cross-fitted out-of-fold business cost (10 x missed default + 1 x good client"
+    " refused, per client), ties to the higher cross-validated AUC; the holdout is scored once,"
+    " after the choice"
+)
 
 
 @dataclass(frozen=True)
@@ -17,15 +27,15 @@ class Gates:
     """How clearly the champion must beat the dummy, and where an AUC becomes suspicious."""
 
     min_cost_reduction: float = 0.05
-    """Relative business-cost reduction over the dummy required (0.05: at least 5 % cheaper)."""
+    """Relative out-of-fold business-cost reduction over the dummy required (0.05: 5 %)."""
     min_auc_gain: float = 0.05
-    """Holdout AUC the champion must add over the dummy's 0.5."""
+    """Cross-validated AUC the champion must add over the dummy's 0.5."""
     leakage_auc: float = 0.82
 
 
 @dataclass(frozen=True)
 class ChampionChoice:
-    """The chosen candidate and how it fared at the gates."""
+    """The chosen candidate and how it fared at the gates (out-of-fold figures)."""
 
     name: str
     business_cost: float
@@ -39,10 +49,15 @@ class ChampionChoice:
         return asdict(self)
 
 
+def selection() -> dict[str, str]:
+    """How the champion is chosen, as the evaluation report states it."""
+    return {"on": "out_of_fold", "rule": RULE}
+
+
 def choose_champion(
     metrics: Mapping[str, Mapping[str, float]], gates: Gates = Gates()
 ) -> ChampionChoice:
-    """The non-baseline candidate with the lowest holdout business cost, judged by the gates.
+    """The non-baseline candidate with the lowest out-of-fold business cost, judged by the gates.
 
     Raises:
         ValueError: without the baseline or without any other candidate.
@@ -52,16 +67,16 @@ def choose_champion(
     contenders = {n: m for n, m in metrics.items() if n != BASELINE}
     if not contenders:
         raise ValueError("no candidate besides the baseline")
-    name = min(contenders, key=lambda n: (contenders[n]["business_cost"], n))
+    name = min(contenders, key=lambda n: (contenders[n][COST], -contenders[n][AUC], n))
     best, baseline = contenders[name], metrics[BASELINE]
-    reduction = 1.0 - best["business_cost"] / max(baseline["business_cost"], 1e-12)
-    auc_gain = best["holdout_auc"] - max(baseline["holdout_auc"], 0.5)
+    reduction = 1.0 - best[COST] / max(baseline[COST], 1e-12)
+    auc_gain = best[AUC] - max(baseline[AUC], 0.5)
     return ChampionChoice(
         name=name,
-        business_cost=best["business_cost"],
-        baseline_cost=baseline["business_cost"],
+        business_cost=best[COST],
+        baseline_cost=baseline[COST],
         cost_reduction=reduction,
         auc_gain=auc_gain,
         beats_baseline=reduction >= gates.min_cost_reduction and auc_gain >= gates.min_auc_gain,
-        leakage_alarm=max(best["holdout_auc"], best.get("cv_auc_mean", 0.0)) > gates.leakage_auc,
+        leakage_alarm=max(best.get("holdout_auc", 0.0), best[AUC]) > gates.leakage_auc,
     )

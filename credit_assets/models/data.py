@@ -14,8 +14,12 @@ from imblearn.under_sampling import RandomUnderSampler
 from pandas.core.util.hashing import hash_pandas_object
 from sklearn.model_selection import train_test_split
 
+from credit_assets.features.feature_sets import FeatureSet, columns_of
+
 KEY = "SK_ID_CURR"
 TARGET = "TARGET"
+PROTECTED_ATTRIBUTES = ("CODE_GENDER",)
+"""Never model inputs: they stay in the modelling frames for fairness monitoring only."""
 
 
 def labelled_clients(features: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
@@ -35,12 +39,6 @@ def labelled_clients(features: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFra
     frame = frame.loc[frame.index.isin(target.index)]
     frame = frame.assign(**{TARGET: target.reindex(frame.index).to_numpy()})
     return frame if frame.index.is_monotonic_increasing else frame.sort_index()
-
-
-def unlabelled_clients(features: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
-    """Features of the clients without a label (the ``application_test`` clients to score)."""
-    frame = features.set_index(KEY)
-    return frame.loc[~frame.index.isin(labels[KEY])].sort_index()
 
 
 def split_train_holdout(
@@ -65,8 +63,18 @@ def undersample(
 
 
 def features_of(frame: pd.DataFrame) -> pd.DataFrame:
-    """The feature columns of a modelling frame (everything but ``TARGET``)."""
-    return frame.drop(columns=[TARGET], errors="ignore")
+    """The model inputs of a modelling frame: every column but ``TARGET`` and the protected
+    attributes."""
+    return frame.drop(columns=[TARGET, *PROTECTED_ATTRIBUTES], errors="ignore")
+
+
+def for_feature_set(frame: pd.DataFrame, feature_set: FeatureSet) -> pd.DataFrame:
+    """The columns of a modelling frame that a ``feature_set`` model sees, with ``TARGET`` and
+    the protected attributes (kept for monitoring, never inputs: see :func:`features_of`)."""
+    if feature_set == "history":
+        return frame
+    kept = {*columns_of(frame.columns, feature_set), TARGET, *PROTECTED_ATTRIBUTES}
+    return frame.loc[:, [c for c in frame.columns if c in kept]]
 
 
 def dataset_hash(frame: pd.DataFrame) -> str:

@@ -69,6 +69,10 @@ class ScoringModel:
     version: str = ""
     trained_at: str = ""
     data_kind: str = "unknown"
+    feature_set: str = "history"
+    """``history`` (every client feature) or ``application_only`` (a raw application's)."""
+    training_ids: NDArray[np.int64] | None = field(default=None, repr=False, compare=False)
+    """The SK_ID_CURR of the clients it learnt from: a later comparison must leave them out."""
     _shortcut: LinearShortcut | None = field(default=None, init=False, repr=False, compare=False)
 
     def _frame(self, frame: pd.DataFrame) -> pd.DataFrame:

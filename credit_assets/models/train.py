@@ -2,8 +2,11 @@
 
 1. Optuna searches hyperparameters by 5-fold CV on the training split (undersampled per fold).
 2. The best trial's out-of-fold scores fit the calibration and choose the cost-minimising
-   threshold on calibrated probabilities.
-3. The model is refitted on the balanced training set and scored once on the untouched holdout.
+   threshold on calibrated probabilities. The out-of-fold business cost that ranks the
+   candidates is cross-fitted: each fold is decided by a calibration and threshold fitted on the
+   other folds (``uncertainty.cross_fitted_cost``), never on the rows it is measured on.
+3. The model is refitted on the balanced training set and scored once on the untouched holdout,
+   with bootstrap intervals; the holdout never chooses anything.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import pandas as pd
 from numpy.typing import NDArray
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
+from credit_assets.features.feature_sets import FeatureSet
 from credit_assets.models.calibration import Method, calibrate, prior_correction, uncalibrated
 from credit_assets.models.candidates import Candidate, undersamples_itself
 from credit_assets.models.cost import best_threshold, confusion
@@ -27,6 +31,7 @@ from credit_assets.models.data import TARGET, features_of, negative_keep_rate
 from credit_assets.models.scores import raw_scores
 from credit_assets.models.scoring_model import ScoringModel
 from credit_assets.models.tuning import TuningResult, tune
+from credit_assets.models.uncertainty import bootstrap_intervals, cross_fitted_cost
 from credit_assets.models.validation import cross_validate
 
 
@@ -63,10 +68,13 @@ def train_candidate(
     settings: TrainingSettings,
     data_hash: str,
     data_kind: str = "unknown",
+    feature_set: FeatureSet = "history",
 ) -> CandidateResult:
-    """Tune and train ``candidate``; every figure is computed here, nothing is logged."""
+    """Tune and train ``candidate`` on the columns of the frames given (already restricted to
+    ``feature_set``, which is recorded); every figure is computed here, nothing is logged."""
     s = settings
-    study_name = f"{candidate.name}-{data_hash[:12]}-{s.folds}fold-seed{s.seed}"
+    prefix = "" if feature_set == "history" else f"{feature_set}-"
+    study_name = f"{prefix}{candidate.name}-{data_hash[:12]}-{s.folds}fold-seed{s.seed}"
     n_trials = s.n_trials if candidate.tunable else 1
     tuning = tune(
         candidate, train, study_storage, study_name, n_trials, s.timeout_seconds,
@@ -77,7 +85,14 @@ def train_candidate(
     keep_rate = negative_keep_rate(train, balanced)
     calibration = calibrate(s.calibration, candidate.raw_space, cv.oof, y_train, keep_rate)
     oof_proba = calibration(cv.oof)
-    threshold, oof_cost = best_threshold(y_train, oof_proba)
+    threshold, in_sample_cost = best_threshold(y_train, oof_proba)
+    nested = cross_fitted_cost(
+        cv.oof,
+        y_train,
+        lambda raw, y: calibrate(s.calibration, candidate.raw_space, raw, y, keep_rate),
+        s.folds,
+        s.seed,
+    )
 
     pipeline = candidate.pipeline(tuning.params, features_of(balanced), s.seed, s.n_jobs)
     # A bagging model draws its own balanced subsets: it gets every training client.
@@ -92,14 +107,22 @@ def train_candidate(
     proba = calibration(raw)
     as_trained = uncalibrated(candidate.raw_space)(raw)
     decided = confusion(y_holdout, proba, threshold)
+    intervals = bootstrap_intervals(y_holdout, proba, threshold, seed=s.seed)
 
     metrics = {
         "cv_auc_mean": cv.auc_mean,
         "cv_auc_std": cv.auc_std,
-        "oof_business_cost": oof_cost,
+        "oof_auc": _auc(y_train, cv.oof),
+        "oof_business_cost": nested.cost,
+        "oof_business_cost_in_sample": in_sample_cost,
+        "oof_threshold_spread": float(np.ptp(nested.thresholds)),
         "threshold": threshold,
-        "holdout_auc": float(roc_auc_score(y_holdout, raw)) if np.ptp(raw) > 0 else 0.5,
+        "holdout_auc": _auc(y_holdout, raw),
+        "holdout_auc_ci_low": intervals.auc[0],
+        "holdout_auc_ci_high": intervals.auc[1],
         "business_cost": decided.cost(),
+        "business_cost_ci_low": intervals.business_cost[0],
+        "business_cost_ci_high": intervals.business_cost[1],
         "accuracy": decided.accuracy,
         "recall": decided.recall,
         "approval_rate": decided.approval_rate,
@@ -128,11 +151,18 @@ def train_candidate(
         feature_names=[str(c) for c in features_of(train).columns],
         metrics=metrics,
         params=tuning.params,
-        version=_version(candidate.name, tuning.params, data_hash),
+        version=_version(f"{prefix}{candidate.name}", tuning.params, data_hash),
         trained_at=trained_at,
         data_kind=data_kind,
+        feature_set=feature_set,
+        training_ids=train.index.to_numpy(dtype=np.int64),
     )
     return CandidateResult(scoring, tuning, metrics, oof_proba, proba, as_trained)
+
+
+def _auc(y: NDArray[np.int_], scores: NDArray[np.float64]) -> float:
+    """The AUC of ``scores`` (0.5 for constant scores, as the dummy's)."""
+    return float(roc_auc_score(y, scores)) if np.ptp(scores) > 0 else 0.5
 
 
 def _version(name: str, params: dict[str, object], data_hash: str) -> str:

@@ -1,8 +1,11 @@
 """The redeploy gate: a new champion replaces the served one only if it is not worse.
 
-Both models must be judged on the same holdout: score the served model on the new holdout with
-:func:`holdout_metrics` (its own threshold), then compare with the new champion's figures;
-:func:`judge_redeploy` does both.
+Both models are judged on the same clients, which neither trained on: the new champion's
+holdout, less any client the served model learnt from (a model scored on its own training
+clients looks better than it is). :func:`judge_redeploy` scores both there, each at its own
+threshold, and allows the new one when its business cost per client is at most the served
+one's plus a stated margin (:data:`REDEPLOY_MARGIN`): two models within the margin are equally
+good given the noise of a few thousand clients, and the newer one learnt from newer data.
 """
 
 from __future__ import annotations
@@ -19,6 +22,10 @@ from credit_assets.models.scoring_model import ScoringModel
 
 COST = "business_cost"
 HOLDOUT = "holdout_hash"
+REDEPLOY_MARGIN = 0.005
+"""Business cost per client the new champion may exceed the served one by (about a tenth of
+the bootstrap interval's width on the demo holdout)."""
+MIN_COMPARISON_CLIENTS = 500
 
 
 def holdout_metrics(model: ScoringModel, holdout: pd.DataFrame) -> dict[str, float | str]:
@@ -71,9 +78,10 @@ def judge_redeploy(
     new: ScoringModel,
     served: ScoringModel | None,
     holdout: pd.DataFrame,
-    tolerance: float = 0.0,
+    tolerance: float = REDEPLOY_MARGIN,
 ) -> RedeployVerdict:
-    """Score the new champion and the served model on the same labelled holdout and compare.
+    """Score the new champion and the served model on the same labelled clients, which neither
+    trained on, and compare.
 
     Args:
         new: The new champion (it has passed its own gates).
@@ -82,13 +90,24 @@ def judge_redeploy(
         tolerance: Extra business cost per client accepted (see :func:`champion_is_not_worse`).
 
     Returns:
-        Not allowed, with the reason, when the new champion costs more, or when the holdout
-        lacks features the served model needs (its cost there would not be its real cost).
+        Not allowed, with the reason, when the new champion costs more than the margin allows,
+        when the holdout lacks features the served model needs (its cost there would not be its
+        real cost), or when too few clients are left that the served model did not learn from.
     """
+    if served is None:
+        return RedeployVerdict(
+            True, "nothing is served yet", float(holdout_metrics(new, holdout)[COST])
+        )
+    if served.training_ids is not None:
+        holdout = holdout.loc[~holdout.index.isin(served.training_ids)]
     new_metrics = holdout_metrics(new, holdout)
     new_cost = float(new_metrics[COST])
-    if served is None:
-        return RedeployVerdict(True, "nothing is served yet", new_cost)
+    if len(holdout) < MIN_COMPARISON_CLIENTS:
+        reason = (
+            f"only {len(holdout)} holdout clients are unseen by the served model"
+            f" {served.version} (at least {MIN_COMPARISON_CLIENTS} are needed to compare)"
+        )
+        return RedeployVerdict(False, reason, new_cost)
     missing = [name for name in served.feature_names if name not in holdout.columns]
     if missing:
         reason = (
@@ -101,7 +120,8 @@ def judge_redeploy(
     allowed = champion_is_not_worse(new_metrics, served_metrics, tolerance)
     figures = (
         f"business cost per client {new_cost:.4f} against {served_cost:.4f} for the served"
-        f" model {served.version}, on the same {len(holdout)} holdout clients"
+        f" model {served.version} (margin {tolerance:.4f}), on the same {len(holdout)} holdout"
+        " clients, which neither model trained on"
     )
     reason = figures if allowed else f"it is worse than the served model: {figures}"
     return RedeployVerdict(allowed, reason, new_cost, served_cost)

@@ -44,9 +44,18 @@ CREATE TABLE IF NOT EXISTS predictions (
     decision TEXT NOT NULL,
     model_version TEXT NOT NULL,
     latency_ms REAL NOT NULL,
-    inputs TEXT
+    inputs TEXT,
+    scored_on TEXT NOT NULL DEFAULT 'history',
+    origin TEXT NOT NULL DEFAULT 'api'
 )
 """
+_ADDED_COLUMNS = {
+    "scored_on": "TEXT NOT NULL DEFAULT 'history'",
+    "origin": "TEXT NOT NULL DEFAULT 'api'",
+}
+"""Columns added since the first version; an older log file gets them on first open."""
+ORIGINS = ("api", "explainer", "what_if")
+"""Who asked: a client of the API, the explainer page, or a what-if (never a decision)."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +72,10 @@ class Prediction:
     latency_ms: float
     inputs: str | None
     """The application fields received, as JSON (``None`` when not kept)."""
+    scored_on: str = "history"
+    """``history`` or ``application_only``: which champion answered."""
+    origin: str = "api"
+    """One of :data:`ORIGINS`."""
 
 
 COLUMNS = tuple(f.name for f in fields(Prediction))
@@ -95,6 +108,10 @@ class PredictionLog:
             connection.execute("PRAGMA journal_mode = WAL")
             connection.execute("PRAGMA synchronous = NORMAL")
             connection.execute(_SCHEMA)
+            present = {row[1] for row in connection.execute("PRAGMA table_info(predictions)")}
+            for column, definition in _ADDED_COLUMNS.items():
+                if column not in present:
+                    connection.execute(f"ALTER TABLE predictions ADD COLUMN {column} {definition}")
             self._connection, self._pid = connection, os.getpid()
         return self._connection
 
@@ -107,28 +124,53 @@ class PredictionLog:
             with connection:
                 connection.executemany(sql, [astuple(p) for p in predictions])
 
-    def count(self) -> int:
-        """How many predictions are logged (0 when the file does not exist yet)."""
+    def count(self, scored_on: str | None = None, origins: Sequence[str] = ORIGINS) -> int:
+        """How many predictions are logged (0 when the file does not exist yet), of one
+        ``scored_on`` kind and ``origins`` when given."""
         if not self.path.exists():
             return 0
+        where, values = _filter(scored_on, origins)
         with self._lock:
-            return int(self._connect().execute("SELECT COUNT(*) FROM predictions").fetchone()[0])
+            query = f"SELECT COUNT(*) FROM predictions {where}"
+            return int(self._connect().execute(query, values).fetchone()[0])
 
-    def frame(self, limit: int | None = None) -> pd.DataFrame:
-        """The logged predictions, oldest first; only the latest ``limit`` when given."""
+    def frame(
+        self,
+        limit: int | None = None,
+        scored_on: str | None = None,
+        origins: Sequence[str] = ORIGINS,
+    ) -> pd.DataFrame:
+        """The logged predictions, oldest first; only the latest ``limit`` when given, only
+        those of one ``scored_on`` kind and of ``origins`` when given."""
         if not self.path.exists():
             return pd.DataFrame({c: [] for c in COLUMNS})
-        query = f"SELECT {', '.join(COLUMNS)} FROM predictions ORDER BY id DESC"
+        where, values = _filter(scored_on, origins)
+        query = f"SELECT {', '.join(COLUMNS)} FROM predictions {where} ORDER BY id DESC"
         if limit is not None:
             query += f" LIMIT {int(limit)}"
         with self._lock:
-            frame = pd.read_sql_query(query, self._connect())
+            frame = pd.read_sql_query(query, self._connect(), params=values)
         return frame.iloc[::-1].reset_index(drop=True)
 
-    def inputs(self, limit: int | None = None) -> list[dict[str, Any]]:
+    def inputs(
+        self,
+        limit: int | None = None,
+        scored_on: str | None = None,
+        origins: Sequence[str] = ORIGINS,
+    ) -> list[dict[str, Any]]:
         """The application fields of the latest logged predictions that kept them."""
-        texts = self.frame(limit)["inputs"].dropna()
+        texts = self.frame(limit, scored_on, origins)["inputs"].dropna()
         return [json.loads(text) for text in texts]
+
+
+def _filter(scored_on: str | None, origins: Sequence[str]) -> tuple[str, list[str]]:
+    """The WHERE clause (with its values) selecting one kind of answer and some origins."""
+    clauses = [f"origin IN ({', '.join('?' for _ in origins)})"]
+    values = list(origins)
+    if scored_on is not None:
+        clauses.append("scored_on = ?")
+        values.append(scored_on)
+    return "WHERE " + " AND ".join(clauses), values
 
 
 _logs: dict[Path, PredictionLog] = {}
@@ -146,11 +188,13 @@ def log_predictions(
     rows: Sequence[Mapping[str, Any]],
     probabilities: Sequence[float],
     decisions: Sequence[str],
-    model_version: str,
+    model_version: Sequence[str] | str,
     latency_ms: float,
     *,
     keep_inputs: bool = True,
     path: Path | None = None,
+    scored_on: Sequence[str] | str = "history",
+    origin: str = "api",
 ) -> list[str]:
     """Log one request's predictions (one per applicant row) and return their request ids.
 
@@ -158,13 +202,19 @@ def log_predictions(
         rows: The application fields received, one mapping per applicant.
         probabilities: The probability of default served for each row.
         decisions: ``accepted`` or ``refused`` for each row.
-        model_version: The version of the model that answered.
+        model_version: The version of the model that answered, for all rows or one per row.
         latency_ms: The request's latency in milliseconds (shared by its rows).
         keep_inputs: Keep the fields as JSON (needed for drift on logged requests).
         path: The SQLite file (default: ``settings.prediction_log_path()``).
+        scored_on: Which champion answered, for all rows or one per row.
+        origin: Who asked (one of :data:`ORIGINS`).
     """
     if not len(rows) == len(probabilities) == len(decisions):
         raise ValueError("rows, probabilities and decisions must have the same length")
+    if origin not in ORIGINS:
+        raise ValueError(f"unknown origin {origin!r}: one of {', '.join(ORIGINS)}")
+    kinds = _per_row(scored_on, len(rows))
+    versions = _per_row(model_version, len(rows))
     now = datetime.now(UTC).isoformat(timespec="microseconds")
     entries = [
         Prediction(
@@ -174,14 +224,22 @@ def log_predictions(
             input_hash=input_hash(row),
             probability=float(p),
             decision=str(d),
-            model_version=model_version,
+            model_version=version,
             latency_ms=float(latency_ms),
             inputs=json.dumps(dict(row), default=str) if keep_inputs else None,
+            scored_on=kind,
+            origin=origin,
         )
-        for row, p, d in zip(rows, probabilities, decisions, strict=True)
+        for row, p, d, kind, version in zip(
+            rows, probabilities, decisions, kinds, versions, strict=True
+        )
     ]
     prediction_log(path).append(entries)
     return [e.request_id for e in entries]
+
+
+def _per_row(value: Sequence[str] | str, rows: int) -> list[str]:
+    return [value] * rows if isinstance(value, str) else list(value)
 
 
 def _client_id(row: Mapping[str, Any]) -> int | None:

@@ -35,10 +35,12 @@ def request_rows(request: PredictRequest | BatchRequest) -> list[dict[str, Any]]
     return [{KEY: i} for i in request.sk_id_curr or []]
 
 
-def log_answer(request: PredictRequest | BatchRequest, answer: A, started: float) -> A:
+def log_answer(
+    request: PredictRequest | BatchRequest, answer: A, started: float, origin: str = "api"
+) -> A:
     """Log every client of a served answer and return the answer; ``started`` is the
     ``time.perf_counter()`` taken when the request arrived."""
-    record_answer(request, answer, started)
+    record_answer(request, answer, started, origin=origin)
     return answer
 
 
@@ -47,6 +49,7 @@ def record_answer(
     answer: Prediction | BatchPrediction,
     started: float,
     path: Path | None = None,
+    origin: str = "api",
 ) -> list[str]:
     """Log every client of a served answer; the entries' request ids (none if the log could not
     be written)."""
@@ -57,9 +60,11 @@ def record_answer(
             request_rows(request),
             [s.probability for s in scores],
             [s.decision for s in scores],
-            answer.model_version,
+            [s.model_version for s in scores],
             latency_ms,
             path=path,
+            scored_on=[s.scored_on for s in scores],
+            origin=origin,
         )
     except (sqlite3.Error, OSError):
         logger.exception("prediction log not written for %d client(s)", len(scores))

@@ -1,7 +1,9 @@
 """What travels with a served champion, in one folder (the BentoML model's folder).
 
 - ``scoring_model.joblib``: the champion ``ScoringModel`` (preprocessing, model, calibration,
-  threshold, feature names);
+  threshold, feature names), which scores known clients and applicants sent with their history;
+- ``application_only_scoring_model.joblib``: the application-only champion, which scores
+  applicants sent without history (with ``application_only_card.json``, its card);
 - ``clients.parquet``: the known clients' feature rows, exactly the champion's columns;
 - ``feature_columns.json``: those columns and which are categorical, for new applicants;
 - ``categories.json``: the values each categorical application field took in the data;
@@ -31,6 +33,8 @@ SPEC_FILE = "feature_columns.json"
 CATEGORIES_FILE = "categories.json"
 DESCRIPTIONS_FILE = "descriptions.json"
 CARD_FILE = "card.json"
+APPLICATION_MODEL_FILE = "application_only_scoring_model.joblib"
+APPLICATION_CARD_FILE = "application_only_card.json"
 PLACEHOLDER_CATEGORY = "XNA"
 """Kaggle's "not available" value: the feature layer reads it as missing, so it is allowed."""
 
@@ -51,10 +55,38 @@ class ModelCard:
     mlflow_run_id: str | None = None
     registered_version: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    feature_set: str = "history"
 
     @classmethod
     def load(cls, path: Path) -> ModelCard:
         return cls(**json.loads(path.read_text()))
+
+    @classmethod
+    def of(
+        cls,
+        model: ScoringModel,
+        known_clients: int,
+        mlflow_run_id: str | None = None,
+        registered_version: str | None = None,
+    ) -> ModelCard:
+        """The card of a champion packaged now."""
+        return cls(
+            name=model.name,
+            version=model.version,
+            trained_at=model.trained_at,
+            data_kind=model.data_kind,
+            threshold=float(model.threshold),
+            metrics={k: float(v) for k, v in model.metrics.items()},
+            feature_count=len(model.feature_names),
+            known_clients=known_clients,
+            packaged_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            mlflow_run_id=mlflow_run_id,
+            registered_version=registered_version,
+            feature_set=getattr(model, "feature_set", "history"),
+        )
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(asdict(self), indent=1))
 
 
 def write_bundle(
@@ -63,8 +95,10 @@ def write_bundle(
     client_features: Path,
     mlflow_run_id: str | None = None,
     registered_version: str | None = None,
+    application_champion: Path | None = None,
 ) -> ModelCard:
-    """Write everything the service needs for the champion saved at ``champion``.
+    """Write everything the service needs for the champion saved at ``champion`` and, when
+    given, the application-only champion saved at ``application_champion``.
 
     Raises:
         ValueError: if the client table lacks a feature the champion was trained on (the
@@ -87,20 +121,18 @@ def write_bundle(
     (folder / CATEGORIES_FILE).write_text(json.dumps(_categories(table, spec), indent=1))
     descriptions = describe_features(model.feature_names)
     (folder / DESCRIPTIONS_FILE).write_text(json.dumps(descriptions, indent=1))
-    card = ModelCard(
-        name=model.name,
-        version=model.version,
-        trained_at=model.trained_at,
-        data_kind=model.data_kind,
-        threshold=float(model.threshold),
-        metrics={k: float(v) for k, v in model.metrics.items()},
-        feature_count=len(model.feature_names),
-        known_clients=table.height,
-        packaged_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        mlflow_run_id=mlflow_run_id,
-        registered_version=registered_version,
-    )
-    (folder / CARD_FILE).write_text(json.dumps(asdict(card), indent=1))
+    card = ModelCard.of(model, table.height, mlflow_run_id, registered_version)
+    card.save(folder / CARD_FILE)
+    if application_champion is not None:
+        application = ScoringModel.load(application_champion)
+        outside = sorted(set(application.feature_names) - set(model.feature_names))
+        if outside:
+            raise ValueError(
+                f"the application-only champion {application.version} uses features the client"
+                f" table of the champion lacks (e.g. {outside[:5]})"
+            )
+        shutil.copyfile(application_champion, folder / APPLICATION_MODEL_FILE)
+        ModelCard.of(application, table.height).save(folder / APPLICATION_CARD_FILE)
     return card
 
 

@@ -85,6 +85,7 @@ def save_model(
     labels: dict[str, str],
     mlflow_run_id: str | None = None,
     registered_version: str | None = None,
+    application_champion: Path | None = None,
 ) -> tuple[str, ModelCard]:
     """Create the BentoML model ``credit_scoring_champion`` holding the serving bundle.
 
@@ -96,7 +97,12 @@ def save_model(
 
     with bentoml.models.create(MODEL_NAME) as model:
         card = write_bundle(
-            Path(model.path), champion, client_features, mlflow_run_id, registered_version
+            Path(model.path),
+            champion,
+            client_features,
+            mlflow_run_id,
+            registered_version,
+            application_champion,
         )
         model.info.labels.update({**labels, **model_labels(card)})
         model.info.metadata.update(model_metadata(card))

@@ -22,6 +22,9 @@ REQUIRED_FIELDS = ("AMT_INCOME_TOTAL", "AMT_CREDIT", "AMT_ANNUITY", "DAYS_BIRTH"
 """Fields an application must give: no credit decision is meaningful without them."""
 DAYS_FLOOR = -100 * 366
 Decision = Literal["accepted", "refused"]
+ScoredOn = Literal["history", "application_only"]
+"""Which champion scored a client: ``history`` (a known id, or an application sent with its
+credit history) or ``application_only`` (an application sent without history)."""
 
 
 class Strict(BaseModel):
@@ -133,30 +136,27 @@ class BatchRequest(Strict):
         return self
 
 
-class Prediction(BaseModel):
-    """A client's calibrated probability of default and the decision at the threshold."""
+class Score(BaseModel):
+    """A client's calibrated probability of default, the decision at the threshold of the model
+    that scored them, and which model that was."""
 
     sk_id_curr: int | None
     probability: float
     threshold: float
     decision: Decision
+    scored_on: ScoredOn
     model_version: str
+
+
+class Prediction(Score):
+    """One client's score, with the kind of data the model learnt from."""
+
     data_kind: str
 
 
-class Score(BaseModel):
-    """One client's score within a batch (the model fields are given once for the batch)."""
-
-    sk_id_curr: int | None
-    probability: float
-    decision: Decision
-
-
 class BatchPrediction(BaseModel):
-    """Scores of a batch, in the order asked."""
+    """Scores of a batch, in the order asked (each says which model scored it)."""
 
-    threshold: float
-    model_version: str
     data_kind: str
     predictions: list[Score]
 
@@ -180,8 +180,24 @@ class Explanation(Prediction):
     """The summed contributions of every feature outside the top ``k``."""
 
 
+class ModelSummary(BaseModel):
+    """One served champion: what it is, what it uses and how it fared."""
+
+    scored_on: ScoredOn
+    name: str
+    version: str
+    threshold: float
+    trained_at: str
+    metrics: dict[str, float]
+    features: list[str]
+    """The model's input features, in order."""
+
+
 class ModelInfo(BaseModel):
-    """What is being served."""
+    """What is being served. ``metrics`` keys starting with ``cv_`` or ``oof_`` are out-of-fold
+    figures on the training clients (they chose the champion); ``holdout_*``, ``business_cost``,
+    ``accuracy``, ``recall`` and ``brier*`` are measured once on held-out clients
+    (``figure_kinds`` says so)."""
 
     name: str
     version: str
@@ -195,3 +211,10 @@ class ModelInfo(BaseModel):
     data_kind: str
     mlflow_run_id: str | None = None
     registered_version: str | None = None
+    features: list[str] = Field(default_factory=list)
+    """The history champion's input features."""
+    excluded_attributes: dict[str, str] = Field(default_factory=dict)
+    """Attributes kept out of every model on purpose, with the reason."""
+    figure_kinds: dict[str, list[str]] = Field(default_factory=dict)
+    models: list[ModelSummary] = Field(default_factory=list)
+    """Every served champion: ``history`` and, when packaged, ``application_only``."""

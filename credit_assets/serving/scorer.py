@@ -1,9 +1,11 @@
 """Answers of the scoring service: predictions, explanations and model facts, from a bundle.
 
 ``Scorer`` is what the HTTP endpoints and the explainer UI both call. A known client is scored
-from their stored feature row; a new applicant's row is computed by the feature layer's own
-function (``credit_assets.features.serving.new_client_features``), so serving never
-re-implements a feature. A known client's what-if (``what_if``) recomputes the features of their
+from their stored feature row by the history champion; a new applicant's row is computed by the
+feature layer's own function (``credit_assets.features.serving.new_client_features``), so
+serving never re-implements a feature. An applicant sent without credit history is scored by the
+application-only champion, trained for exactly that; every answer says which model scored it
+(``scored_on``). A known client's what-if (``what_if``) recomputes the features of their
 edited application the same way and keeps their side-table features (``whatif``).
 """
 
@@ -23,6 +25,8 @@ from credit_assets.features.application import application_features
 from credit_assets.features.build import clean
 from credit_assets.features.serving import FeatureSpec, new_client_features, raw_application
 from credit_assets.models import ScoringModel
+from credit_assets.models.data import PROTECTED_ATTRIBUTES
+from credit_assets.models.evaluation import FIGURE_KINDS
 from credit_assets.serving import bundle, whatif
 from credit_assets.serving.bundle import ModelCard
 from credit_assets.serving.schemas import (
@@ -32,10 +36,12 @@ from credit_assets.serving.schemas import (
     ExplainRequest,
     Explanation,
     ModelInfo,
+    ModelSummary,
     Prediction,
     PredictRequest,
     Reason,
     Score,
+    ScoredOn,
 )
 from credit_assets.serving.store import ClientStore, UnknownClientError
 
@@ -54,8 +60,14 @@ class Scorer:
         descriptions: Mapping[str, str],
         card: ModelCard,
         bento_model: str = "",
+        application_model: ScoringModel | None = None,
+        application_card: ModelCard | None = None,
     ) -> None:
         self.model = model
+        self.application_model = application_model
+        """The application-only champion (``None`` in bundles packaged before it existed: then
+        the history champion scores applications without history, and says so)."""
+        self.application_card = application_card
         self.clients = clients
         self.categories = {field: frozenset(values) for field, values in categories.items()}
         self.descriptions = dict(descriptions)
@@ -68,6 +80,8 @@ class Scorer:
     def load(cls, folder: Path, bento_model: str = "") -> Scorer:
         """The scorer of a bundle written by :func:`credit_assets.serving.bundle.write_bundle`."""
         model = ScoringModel.load(folder / bundle.MODEL_FILE)
+        application = folder / bundle.APPLICATION_MODEL_FILE
+        application_card = folder / bundle.APPLICATION_CARD_FILE
         return cls(
             model=model,
             clients=ClientStore.read(folder / bundle.CLIENTS_FILE, model.feature_names),
@@ -76,7 +90,17 @@ class Scorer:
             descriptions=json.loads((folder / bundle.DESCRIPTIONS_FILE).read_text()),
             card=ModelCard.load(folder / bundle.CARD_FILE),
             bento_model=bento_model,
+            application_model=ScoringModel.load(application) if application.exists() else None,
+            application_card=(
+                ModelCard.load(application_card) if application_card.exists() else None
+            ),
         )
+
+    def model_for(self, scored_on: ScoredOn) -> tuple[ScoringModel, ScoredOn]:
+        """The champion that scores ``scored_on`` clients, and what it really is."""
+        if scored_on == "application_only" and self.application_model is not None:
+            return self.application_model, "application_only"
+        return self.model, "history"
 
     def known_features(self, ids: Sequence[int]) -> pd.DataFrame:
         """Feature rows of known clients (raises :class:`UnknownClientError`)."""
@@ -124,47 +148,44 @@ class Scorer:
     def what_if(self, sk_id: int, changes: Mapping[str, Any]) -> Prediction:
         """A known client's probability and decision had their application said ``changes``
         (raises as :meth:`edited_features`)."""
-        return self._predictions(self.edited_features(sk_id, changes), [sk_id])[0]
+        return self._predictions(self.edited_features(sk_id, changes), [sk_id], "history")[0]
 
     def predict(self, request: PredictRequest) -> Prediction:
         """One client's probability of default and decision."""
-        frame, ids = self._client(request)
-        return self._predictions(frame, ids)[0]
+        frame, ids, scored_on = self._client(request)
+        return self._predictions(frame, ids, scored_on)[0]
 
     def predict_ids(self, ids: Sequence[int]) -> list[Prediction]:
         """Known clients' predictions, in order (raises :class:`UnknownClientError`)."""
-        return self._predictions(self.known_features(ids), list(ids))
+        return self._predictions(self.known_features(ids), list(ids), "history")
 
     def predict_applications(self, applications: Sequence[Application]) -> list[Prediction]:
         """New applicants' predictions, in order, from one feature computation for all."""
-        return self._predictions(self.new_features(applications), _ids_of(applications))
+        frame = self.new_features(applications)
+        return self._predictions(frame, _ids_of(applications), "application_only")
 
     def predict_batch(self, request: BatchRequest) -> BatchPrediction:
         """Scores of many clients, in the order asked."""
+        scored_on: ScoredOn
         if request.sk_id_curr is not None:
             ids: list[int | None] = list(request.sk_id_curr)
-            frame = self.known_features(request.sk_id_curr)
+            frame, scored_on = self.known_features(request.sk_id_curr), "history"
         else:
             applications = request.applications or []
             ids = _ids_of(applications)
             frame = self.new_features(applications, field="applications")
-        proba = self.model.predict_proba(frame)
-        decisions = self.model.decide(proba).tolist()
-        scores = [
-            Score(sk_id_curr=i, probability=p, decision=d)
-            for i, p, d in zip(ids, proba.tolist(), decisions, strict=True)
-        ]
+            scored_on = "application_only"
+        predictions = self._predictions(frame, ids, scored_on)
         return BatchPrediction(
-            threshold=self.card.threshold,
-            model_version=self.card.version,
             data_kind=self.card.data_kind,
-            predictions=scores,
+            predictions=[Score(**p.model_dump(exclude={"data_kind"})) for p in predictions],
         )
 
     def explain(self, request: ExplainRequest) -> Explanation:
         """The ``top_k`` features pushing the client's score most, with their values."""
-        frame, ids = self._client(request)
-        found = self.model.explain(frame, top_k=request.top_k)[0]
+        frame, ids, wanted = self._client(request)
+        model, scored_on = self.model_for(wanted)
+        found = model.explain(frame, top_k=request.top_k)[0]
         reasons = [
             Reason(
                 feature=c.feature,
@@ -176,7 +197,7 @@ class Scorer:
             for c in found.contributions
         ]
         return Explanation(
-            **self._prediction_fields(ids[0], found.probability, found.decision),
+            **self._prediction_fields(ids[0], found.probability, found.decision, scored_on),
             base=found.base,
             reasons=reasons,
             other=found.other,
@@ -198,7 +219,31 @@ class Scorer:
             data_kind=card.data_kind,
             mlflow_run_id=card.mlflow_run_id,
             registered_version=card.registered_version,
+            features=list(self.model.feature_names),
+            excluded_attributes={
+                a: "protected attribute: never a model input nor a reason; kept for monitoring"
+                for a in PROTECTED_ATTRIBUTES
+            },
+            figure_kinds={kind: text.split(", ") for kind, text in FIGURE_KINDS.items()},
+            models=[
+                ModelSummary(
+                    scored_on=scored_on,
+                    name=model.name,
+                    version=model.version,
+                    threshold=model.threshold,
+                    trained_at=model.trained_at,
+                    metrics={k: float(v) for k, v in model.metrics.items()},
+                    features=list(model.feature_names),
+                )
+                for scored_on, model in self._models()
+            ],
         )
+
+    def _models(self) -> list[tuple[ScoredOn, ScoringModel]]:
+        served: list[tuple[ScoredOn, ScoringModel]] = [("history", self.model)]
+        if self.application_model is not None:
+            served.append(("application_only", self.application_model))
+        return served
 
     def importance(self, top: int = 20) -> list[tuple[str, str, float]]:
         """The model's global feature importance: ``(feature, description, importance)``."""
@@ -207,28 +252,35 @@ class Scorer:
             (str(f), self.descriptions.get(str(f), str(f)), float(v)) for f, v in ranked.items()
         ]
 
-    def _client(self, request: PredictRequest) -> tuple[pd.DataFrame, list[int | None]]:
+    def _client(self, request: PredictRequest) -> tuple[pd.DataFrame, list[int | None], ScoredOn]:
         application = request.application
         if application is None:  # the request holds exactly one of the two
             sk_id = cast(int, request.sk_id_curr)
-            return self.known_features([sk_id]), [sk_id]
-        return self.new_features([application]), _ids_of([application])
+            return self.known_features([sk_id]), [sk_id], "history"
+        return self.new_features([application]), _ids_of([application]), "application_only"
 
-    def _predictions(self, frame: pd.DataFrame, ids: Sequence[int | None]) -> list[Prediction]:
-        proba = self.model.predict_proba(frame)
-        decisions = self.model.decide(proba).tolist()
+    def _predictions(
+        self, frame: pd.DataFrame, ids: Sequence[int | None], scored_on: ScoredOn
+    ) -> list[Prediction]:
+        model, scored_on = self.model_for(scored_on)
+        proba = model.predict_proba(frame)
+        decisions = model.decide(proba).tolist()
         return [
-            Prediction(**self._prediction_fields(i, p, d))
+            Prediction(**self._prediction_fields(i, p, d, scored_on))
             for i, p, d in zip(ids, proba.tolist(), decisions, strict=True)
         ]
 
-    def _prediction_fields(self, sk_id: int | None, proba: float, decision: str) -> dict[str, Any]:
+    def _prediction_fields(
+        self, sk_id: int | None, proba: float, decision: str, scored_on: ScoredOn
+    ) -> dict[str, Any]:
+        model, scored_on = self.model_for(scored_on)
         return {
             "sk_id_curr": sk_id,
             "probability": proba,
-            "threshold": self.card.threshold,
+            "threshold": model.threshold,
             "decision": decision,
-            "model_version": self.card.version,
+            "scored_on": scored_on,
+            "model_version": model.version,
             "data_kind": self.card.data_kind,
         }
 

@@ -18,18 +18,21 @@ from credit_assets.defs.models.resources import MlflowTracking
 from credit_assets.defs.resources import DataLake, HomeCreditSource
 from credit_assets.defs.training import assets as training_assets
 from credit_assets.defs.training import checks as training_checks
+from credit_assets.features.feature_sets import FEATURE_SETS, application_columns
 from credit_assets.ingest import ingest_table
 from credit_assets.models import ScoringModel
 from credit_assets.models.tracking import CHAMPION_ALIAS, REGISTERED_MODEL
 
 TRAINING = {"training_set", "holdout_set", "balanced_training_set"}
-MODELS = {
-    "dummy_candidate",
-    "logistic_regression_candidate",
-    "random_forest_candidate",
-    "lightgbm_candidate",
+CANDIDATE_KEYS = {
+    model_assets.candidate_key(name, feature_set)
+    for feature_set in FEATURE_SETS
+    for name in model_assets.CANDIDATES
+}
+MODELS = CANDIDATE_KEYS | {
     "resampling_experiment",
     "champion_model",
+    "application_only_champion_model",
     "batch_scores",
     "evaluation_report",
 }
@@ -54,7 +57,9 @@ def run(
     lake = DataLake(root=str(root / "lake"))
     for table in ("application_train", "application_test"):
         ingest_table(tiny_synthetic, table, lake.raw_table(table))
-    stand_in_features.to_parquet(training_assets.features_path(lake))
+    # One credit-history column beside the application's, which only the history models see.
+    side = stand_in_features.assign(BUREAU_CREDIT_COUNT=stand_in_features.index % 7 * 1.0)
+    side.to_parquet(training_assets.features_path(lake))
     tracking_uri = f"sqlite:///{root / 'mlflow' / 'mlflow.db'}"  # folder not created yet
     resources = {
         "lake": lake,
@@ -66,7 +71,7 @@ def run(
     quick = {"n_trials": 2, "timeout_seconds": 20, "folds": 3}
     config = {
         "ops": {
-            **{f"{c}_candidate": {"config": quick} for c in model_assets.CANDIDATES},
+            **{key: {"config": quick} for key in CANDIDATE_KEYS},
             "resampling_experiment": {"config": {"folds": 3}},
         }
     }
@@ -76,7 +81,7 @@ def run(
             training_assets.balanced_training_set,
             *model_assets.candidates,
             model_assets.resampling_experiment,
-            champion.champion_model,
+            *champion.champions,
             champion.batch_scores,
             champion.evaluation_report,
             *dg.load_asset_checks_from_modules([training_checks, checks]),
@@ -118,6 +123,27 @@ def test_the_report_names_the_champion_and_the_oracle(run: dict) -> None:
     assert report["data_kind"] == "synthetic" and report["oracle_auc"] > 0.6
     model = ScoringModel.load(champion.champion_path(lake))
     assert model.name == report["champion"] and model.data_kind == "synthetic"
+    assert report["selection"]["on"] == "out_of_fold"
+    for part in report["feature_sets"].values():
+        for figures in part["candidates"].values():
+            low, high = figures["holdout_auc_ci"]
+            assert low <= figures["holdout_auc"] <= high
+            low, high = figures["business_cost_ci"]
+            assert low <= figures["business_cost"] <= high
+
+
+def test_the_application_only_champion_uses_application_features_and_no_protected_one(
+    run: dict,
+) -> None:
+    lake: DataLake = run["lake"]  # type: ignore[assignment]
+    history = ScoringModel.load(champion.champion_path(lake))
+    application = ScoringModel.load(champion.champion_path(lake, "application_only"))
+    assert application.feature_set == "application_only"
+    assert set(application.feature_names) <= application_columns()
+    assert "BUREAU_CREDIT_COUNT" in history.feature_names
+    assert "BUREAU_CREDIT_COUNT" not in application.feature_names
+    for model in (history, application):
+        assert "CODE_GENDER" not in model.feature_names
 
 
 def test_mlflow_holds_a_parent_run_with_nested_runs_and_the_champion_alias(run: dict) -> None:

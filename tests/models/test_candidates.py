@@ -90,8 +90,15 @@ def test_one_hot_columns_are_explained_as_their_original_field(
     model = trained["logistic_regression"].model
     _, parts = model.feature_contributions(features_of(frames.holdout).iloc[:5])
     assert parts.shape == (5, len(model.feature_names))
-    gender = model.feature_names.index("CODE_GENDER")
-    assert np.all(parts[:, gender] != 0.0)
+    contract = model.feature_names.index("NAME_CONTRACT_TYPE")
+    assert np.all(parts[:, contract] != 0.0)
+
+
+@pytest.mark.parametrize("name", ["logistic_regression", "random_forest", "lightgbm"])
+def test_gender_is_never_a_model_input(trained: dict[str, CandidateResult], name: str) -> None:
+    model = trained[name].model
+    assert "CODE_GENDER" not in model.feature_names
+    assert "CODE_GENDER" not in str(model.feature_importance().index.tolist())
 
 
 def test_a_client_with_missing_columns_and_unknown_categories_is_still_scored(

@@ -1,4 +1,4 @@
-"""The champion gates: lowest holdout cost, must beat the dummy clearly, leakage alarm."""
+"""The champion gates: lowest out-of-fold cost, must beat the dummy clearly, leakage alarm."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ import pytest
 
 from credit_assets.models.champion import Gates, choose_champion
 
-DUMMY = {"business_cost": 0.80, "holdout_auc": 0.5, "cv_auc_mean": 0.5}
+DUMMY = {"oof_business_cost": 0.80, "cv_auc_mean": 0.5, "business_cost": 0.8, "holdout_auc": 0.5}
 
 
 def metrics(**candidates: tuple[float, float]) -> dict[str, dict[str, float]]:
     table = {"dummy": DUMMY}
     for name, (cost, auc) in candidates.items():
-        table[name] = {"business_cost": cost, "holdout_auc": auc, "cv_auc_mean": auc}
+        table[name] = {"oof_business_cost": cost, "cv_auc_mean": auc, "holdout_auc": auc}
     return table
 
 
@@ -26,6 +26,19 @@ def test_the_cheapest_candidate_wins_and_passes_the_gates() -> None:
 def test_cost_decides_even_against_a_higher_auc() -> None:
     choice = choose_champion(metrics(lightgbm=(0.52, 0.79), random_forest=(0.51, 0.76)))
     assert choice.name == "random_forest"
+
+
+def test_an_equal_cost_goes_to_the_higher_auc() -> None:
+    choice = choose_champion(metrics(lightgbm=(0.51, 0.79), random_forest=(0.51, 0.76)))
+    assert choice.name == "lightgbm"
+
+
+def test_the_holdout_never_chooses() -> None:
+    table = metrics(lightgbm=(0.50, 0.78), logistic_regression=(0.55, 0.75))
+    # A holdout that would favour the other candidate changes nothing.
+    table["lightgbm"] |= {"business_cost": 0.60, "holdout_auc": 0.74}
+    table["logistic_regression"] |= {"business_cost": 0.40, "holdout_auc": 0.79}
+    assert choose_champion(table).name == "lightgbm"
 
 
 @pytest.mark.parametrize(
@@ -49,6 +62,6 @@ def test_an_implausibly_high_auc_raises_the_leakage_alarm() -> None:
 
 def test_the_dummy_is_needed_and_is_never_the_champion() -> None:
     with pytest.raises(ValueError, match="baseline"):
-        choose_champion({"lightgbm": {"business_cost": 0.5, "holdout_auc": 0.7}})
+        choose_champion({"lightgbm": {"oof_business_cost": 0.5, "cv_auc_mean": 0.7}})
     with pytest.raises(ValueError, match="no candidate"):
         choose_champion({"dummy": DUMMY})

@@ -15,8 +15,13 @@ from credit_assets.models import evaluation
 CANDIDATE = {
     "cv_auc_mean": 0.76,
     "cv_auc_std": 0.01,
+    "oof_business_cost": 0.52,
     "holdout_auc": 0.77,
+    "holdout_auc_ci_low": 0.75,
+    "holdout_auc_ci_high": 0.79,
     "business_cost": 0.5,
+    "business_cost_ci_low": 0.47,
+    "business_cost_ci_high": 0.53,
     "threshold": 0.09,
     "fit_seconds": 1.2,
 }
@@ -35,14 +40,26 @@ def report(kind: str = "synthetic", oracle: dict[str, float] | None = None) -> d
     card = evaluation.model_card("lightgbm", CANDIDATE, kind, 1000)
     oracle = oracle if oracle is not None else {"oracle_auc": 0.79, "oracle_business_cost": 0.48}
     candidates = {"dummy": CANDIDATE, "lightgbm": CANDIDATE}
-    return evaluation.build_report(candidates, "lightgbm", {}, groups, card, kind, oracle)
+    summary = evaluation.holdout_summary(y, np.linspace(0, 1, 200), 0.5)
+    selection = {"on": "out_of_fold", "rule": "lowest out-of-fold cost"}
+    sections = {
+        feature_set: evaluation.section(
+            candidates, "lightgbm", selection, {}, groups, summary, card
+        )
+        for feature_set in ("history", "application_only")
+    }
+    return evaluation.build_report(sections, kind, oracle)
 
 
 def test_the_report_follows_the_schema_and_serialises() -> None:
     document = json.loads(json.dumps(report()))
     assert report_problems(document) == []
-    assert set(document["candidates"]["lightgbm"]) >= set(CANDIDATE)
+    figures = document["candidates"]["lightgbm"]
+    assert figures["holdout_auc_ci"] == [0.75, 0.79] and figures["business_cost_ci"] == [0.47, 0.53]
     assert document["oracle_auc"] == 0.79
+    assert document["selection"]["on"] == "out_of_fold"
+    assert set(document["feature_sets"]) == {"history", "application_only"}
+    assert {"out_of_fold", "holdout"} == set(document["figure_kinds"])
 
 
 def test_schema_problems_are_named() -> None:

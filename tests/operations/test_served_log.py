@@ -27,6 +27,7 @@ def prediction(client: int | None, probability: float) -> Prediction:
         probability=probability,
         threshold=0.5,
         decision=decision,
+        scored_on="history" if client else "application_only",
         model_version="lgbm-1",
         data_kind="synthetic",
     )

@@ -19,17 +19,22 @@ def _megabytes(folder: Path) -> float:
     return round(sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / 1e6, 2)
 
 
-@dg.asset(group_name=GROUP, deps=["champion_model", "client_features"], kinds={"bentoml"})
+@dg.asset(
+    group_name=GROUP,
+    deps=["champion_model", "application_only_champion_model", "client_features"],
+    kinds={"bentoml"},
+)
 def served_model(
     context: dg.AssetExecutionContext,
     lake: DataLake,
     bento_store: BentoStore,
     registry: ModelRegistry,
 ) -> dg.MaterializeResult:
-    """The champion as the BentoML model ``credit_scoring_champion``: the ScoringModel, the
-    known clients' feature rows (exactly its columns), readable feature descriptions, the
-    categories of the application fields and a model card; labelled with the champion version,
-    candidate, data kind, training date and MLflow run."""
+    """Both champions as the BentoML model ``credit_scoring_champion``: the ScoringModel of
+    the history champion and of the application-only one, the known clients' feature rows
+    (exactly the champion's columns), readable feature descriptions, the categories of the
+    application fields and the model cards; labelled with the champion version, candidate, data
+    kind, training date and MLflow run."""
     record = json.loads(champion_record_path(lake).read_text())
     registered = record.get("registered_version")
     tag, card = save_model(
@@ -38,6 +43,7 @@ def served_model(
         labels={"dagster_run_id": context.run_id},
         mlflow_run_id=registry.run_id(registered),
         registered_version=registered,
+        application_champion=champion_path(lake, "application_only"),
     )
     folder = Path(bento_store.home) / "models" / tag.replace(":", "/")
     return dg.MaterializeResult(

@@ -10,9 +10,10 @@ import numpy as np
 from credit_assets.defs.models.resources import MlflowTracking
 from credit_assets.defs.resources import DataLake, HomeCreditSource
 from credit_assets.defs.training.assets import data_kind, read_frame
+from credit_assets.features.feature_sets import FEATURE_SETS, FeatureSet
 from credit_assets.models import plots
 from credit_assets.models.candidates import CANDIDATES, Candidate
-from credit_assets.models.data import TARGET, dataset_hash
+from credit_assets.models.data import TARGET, dataset_hash, for_feature_set
 from credit_assets.models.resampling import compare_resampling
 from credit_assets.models.tracking import git_commit, log_nested_run
 from credit_assets.models.train import CandidateResult, TrainingSettings, train_candidate
@@ -53,14 +54,34 @@ class CandidateConfig(dg.Config):
         )
 
 
-def candidate_path(lake: DataLake, name: str, suffix: str = ".joblib") -> Path:
+FEATURE_SET_TITLES: dict[FeatureSet, str] = {
+    "history": "every client feature (application and credit history)",
+    "application_only": "the application's features only (for applicants without history)",
+}
+
+
+def prefix(feature_set: FeatureSet) -> str:
+    """What the names of a feature set's assets and files start with (nothing for history)."""
+    return "" if feature_set == "history" else f"{feature_set}_"
+
+
+def candidate_key(name: str, feature_set: FeatureSet = "history") -> str:
+    """A candidate's asset key: ``lightgbm_candidate``, ``application_only_lightgbm_candidate``."""
+    return f"{prefix(feature_set)}{name}_candidate"
+
+
+def candidate_path(
+    lake: DataLake, name: str, suffix: str = ".joblib", feature_set: FeatureSet = "history"
+) -> Path:
     """Where a candidate's artefact (``.joblib``) and figures (``.json``) are written."""
-    return lake.path("models", "candidates", f"{name}{suffix}")
+    return lake.path("models", "candidates", f"{prefix(feature_set)}{name}{suffix}")
 
 
-def read_candidate_metrics(lake: DataLake, name: str) -> dict[str, Any]:
+def read_candidate_metrics(
+    lake: DataLake, name: str, feature_set: FeatureSet = "history"
+) -> dict[str, Any]:
     """The metrics and hyperparameters a candidate asset wrote."""
-    return json.loads(candidate_path(lake, name, ".json").read_text())
+    return json.loads(candidate_path(lake, name, ".json", feature_set).read_text())
 
 
 def run_tags(kind: str, data_hash: str) -> dict[str, str]:
@@ -72,8 +93,8 @@ def run_tags(kind: str, data_hash: str) -> dict[str, str]:
     }
 
 
-def _figures(result: CandidateResult, y_holdout: np.ndarray, folder: Path) -> list[Path]:
-    name, model = result.model.name, result.model
+def _figures(result: CandidateResult, y_holdout: np.ndarray, folder: Path, name: str) -> list[Path]:
+    model = result.model
     return [
         plots.roc_png(y_holdout, {name: result.holdout_proba}, folder / f"{name}_roc.png"),
         plots.cost_png(
@@ -89,18 +110,21 @@ def _figures(result: CandidateResult, y_holdout: np.ndarray, folder: Path) -> li
     ]
 
 
-def candidate_asset(candidate: Candidate) -> dg.AssetsDefinition:
-    """The asset training one candidate and publishing its figures."""
+def candidate_asset(
+    candidate: Candidate, feature_set: FeatureSet = "history"
+) -> dg.AssetsDefinition:
+    """The asset training one candidate on one feature set and publishing its figures."""
 
     @dg.asset(
-        name=f"{candidate.name}_candidate",
+        name=candidate_key(candidate.name, feature_set),
         group_name=GROUP,
         deps=INPUTS,
         kinds={"scikit-learn", "optuna", "mlflow"},
         description=(
-            f"{DESCRIPTIONS[candidate.name]} Tuned by Optuna on 5-fold stratified CV"
-            " (undersampled training folds), calibrated and thresholded on out-of-fold"
-            " predictions, refitted on the balanced training set, scored on the holdout."
+            f"{DESCRIPTIONS[candidate.name]} On {FEATURE_SET_TITLES[feature_set]}."
+            " Tuned by Optuna on 5-fold stratified CV (undersampled training folds), calibrated"
+            " and thresholded on out-of-fold predictions (cost cross-fitted), refitted on the"
+            " balanced training set, scored once on the holdout."
         ),
     )
     def _candidate(
@@ -109,28 +133,35 @@ def candidate_asset(candidate: Candidate) -> dg.AssetsDefinition:
         source: HomeCreditSource,
         tracking: MlflowTracking,
     ) -> dg.MaterializeResult:
-        train = read_frame(lake, "training_set")
-        balanced = read_frame(lake, "balanced_training_set")
-        holdout = read_frame(lake, "holdout_set")
+        frames = {
+            name: for_feature_set(read_frame(lake, name), feature_set)
+            for name in ("training_set", "balanced_training_set", "holdout_set")
+        }
+        train, balanced, holdout = frames.values()
         data_hash, kind = dataset_hash(train), data_kind(source)
-        storage = lake.path("models", "optuna", f"{candidate.name}.db")
+        name = f"{prefix(feature_set)}{candidate.name}"
+        storage = lake.path("models", "optuna", f"{name}.db")
         result = train_candidate(
-            candidate, train, balanced, holdout, storage, config.settings(), data_hash, kind
-        )
-        artefact = result.model.save(candidate_path(lake, candidate.name))
+            candidate, train, balanced, holdout, storage, config.settings(), data_hash, kind,
+            feature_set,
+        )  # fmt: skip
+        artefact = result.model.save(candidate_path(lake, candidate.name, feature_set=feature_set))
         record = {"metrics": result.metrics, "params": result.tuning.params}
         record["version"] = result.model.version
-        candidate_path(lake, candidate.name, ".json").write_text(json.dumps(record, indent=2))
-        figures = _figures(result, holdout[TARGET].to_numpy(), artefact.parent / "figures")
+        record["feature_set"] = feature_set
+        json_path = candidate_path(lake, candidate.name, ".json", feature_set)
+        json_path.write_text(json.dumps(record, indent=2))
+        figures = _figures(result, holdout[TARGET].to_numpy(), artefact.parent / "figures", name)
         params = {**result.tuning.params, **config.model_dump(), "study": result.tuning.study_name}
-        run_id = log_nested_run(
-            candidate.name, params, result.metrics, run_tags(kind, data_hash), figures
-        )
+        tags = run_tags(kind, data_hash) | {"feature_set": feature_set}
+        run_id = log_nested_run(name, params, result.metrics, tags, figures)
         return dg.MaterializeResult(
             metadata={
                 **{k: round(float(v), 5) for k, v in result.metrics.items()},
                 "params": dg.MetadataValue.json(result.tuning.params),
                 "version": result.model.version,
+                "feature_set": feature_set,
+                "features": len(result.model.feature_names),
                 "artefact": dg.MetadataValue.path(str(artefact)),
                 "figures": dg.MetadataValue.path(str(artefact.parent / "figures")),
                 "mlflow_run_id": run_id,
@@ -140,7 +171,7 @@ def candidate_asset(candidate: Candidate) -> dg.AssetsDefinition:
     return _candidate
 
 
-candidates = [candidate_asset(c) for c in CANDIDATES.values()]
+candidates = [candidate_asset(c, s) for s in FEATURE_SETS for c in CANDIDATES.values()]
 
 
 class ResamplingConfig(dg.Config):

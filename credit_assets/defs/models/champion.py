@@ -1,4 +1,4 @@
-"""The champion, the scores of the test clients, and the evaluation report."""
+"""The champions (one per feature set), the scores of the test clients, the evaluation report."""
 
 import json
 import time
@@ -11,30 +11,47 @@ import numpy as np
 import pandas as pd
 
 from credit_assets.defs.models.assets import (
+    FEATURE_SET_TITLES,
     GROUP,
+    candidate_key,
     candidate_path,
+    prefix,
     read_candidate_metrics,
     run_tags,
 )
 from credit_assets.defs.models.resources import MlflowTracking
 from credit_assets.defs.resources import DataLake, HomeCreditSource
 from credit_assets.defs.training.assets import data_kind, features_path, read_frame
+from credit_assets.features.feature_sets import FEATURE_SETS, FeatureSet
 from credit_assets.models import ScoringModel, evaluation
 from credit_assets.models.candidates import CANDIDATES
-from credit_assets.models.champion import Gates, choose_champion
+from credit_assets.models.champion import Gates, choose_champion, selection
 from credit_assets.models.data import KEY, TARGET, dataset_hash, features_of
-from credit_assets.models.tracking import register_champion
-
-CANDIDATE_KEYS = [f"{name}_candidate" for name in CANDIDATES]
+from credit_assets.models.tracking import REGISTERED_MODEL, register_champion
 
 
-def champion_path(lake: DataLake) -> Path:
-    """Where the champion ``ScoringModel`` is saved: what the scoring service loads."""
-    return lake.path("models", "champion", "scoring_model.joblib")
+def champion_key(feature_set: FeatureSet = "history") -> str:
+    """``champion_model`` (history) or ``application_only_champion_model``."""
+    return f"{prefix(feature_set)}champion_model"
 
 
-def champion_record_path(lake: DataLake) -> Path:
-    return lake.path("models", "champion", "champion.json")
+def champion_path(lake: DataLake, feature_set: FeatureSet = "history") -> Path:
+    """Where a champion ``ScoringModel`` is saved: what the scoring service loads."""
+    return lake.path("models", "champion", f"{prefix(feature_set)}scoring_model.joblib")
+
+
+def champion_record_path(lake: DataLake, feature_set: FeatureSet = "history") -> Path:
+    return lake.path("models", "champion", f"{prefix(feature_set)}champion.json")
+
+
+def registered_name(feature_set: FeatureSet) -> str:
+    """The MLflow registered model of a feature set's champion."""
+    return REGISTERED_MODEL + ("" if feature_set == "history" else "-application-only")
+
+
+def candidate_metrics(lake: DataLake, feature_set: FeatureSet) -> dict[str, dict[str, float]]:
+    """Every candidate's figures on one feature set."""
+    return {name: read_candidate_metrics(lake, name, feature_set)["metrics"] for name in CANDIDATES}
 
 
 class ChampionConfig(dg.Config):
@@ -61,27 +78,46 @@ def single_row_ms(model: ScoringModel, frame: pd.DataFrame, repeats: int = 200) 
     return float(np.median(times) * 1000)
 
 
-@dg.asset(group_name=GROUP, deps=CANDIDATE_KEYS, kinds={"joblib", "mlflow"})
-def champion_model(
-    config: ChampionConfig,
-    lake: DataLake,
-    source: HomeCreditSource,
-    tracking: MlflowTracking,
+def champion_asset(feature_set: FeatureSet) -> dg.AssetsDefinition:
+    """The asset choosing the champion among one feature set's candidates."""
+
+    @dg.asset(
+        name=champion_key(feature_set),
+        group_name=GROUP,
+        deps=[candidate_key(name, feature_set) for name in CANDIDATES],
+        kinds={"joblib", "mlflow"},
+        description=(
+            f"The champion on {FEATURE_SET_TITLES[feature_set]}: the candidate with the lowest"
+            " cross-fitted out-of-fold business cost (ties: higher CV AUC; the holdout never"
+            " chooses), as one servable artefact (preprocessing, model, calibration, threshold,"
+            " feature names), registered in MLflow. Gates: it must beat the dummy clearly; an"
+            " AUC above 0.82 is a leak."
+        ),
+    )
+    def _champion(
+        config: ChampionConfig, lake: DataLake, tracking: MlflowTracking
+    ) -> dg.MaterializeResult:
+        return _choose(config, lake, feature_set)
+
+    return _champion
+
+
+def _choose(
+    config: ChampionConfig, lake: DataLake, feature_set: FeatureSet
 ) -> dg.MaterializeResult:
-    """The candidate with the lowest holdout business cost, as one servable artefact
-    (preprocessing, model, calibration, threshold, feature names), registered in MLflow under
-    the alias ``champion``. Gates: it must beat the dummy clearly; an AUC above 0.82 is a leak."""
-    metrics = {name: read_candidate_metrics(lake, name)["metrics"] for name in CANDIDATES}
+    metrics = candidate_metrics(lake, feature_set)
     gates = Gates(config.min_cost_reduction, config.min_auc_gain, config.leakage_auc)
     choice = choose_champion(metrics, gates)
-    model = ScoringModel.load(candidate_path(lake, choice.name))
-    path = model.save(champion_path(lake))
+    model = ScoringModel.load(candidate_path(lake, choice.name, feature_set=feature_set))
+    path = model.save(champion_path(lake, feature_set))
     holdout = read_frame(lake, "holdout_set")
     latency = single_row_ms(model, features_of(holdout))
     record: dict[str, Any] = {
         "champion": choice.name,
+        "feature_set": feature_set,
         "version": model.version,
         "threshold": model.threshold,
+        "selection": selection(),
         "gates": choice.as_dict(),
         "single_row_predict_ms": latency,
         "artefact": str(path),
@@ -89,19 +125,23 @@ def champion_model(
     registered = None
     if config.register_in_mlflow:
         tags = run_tags(model.data_kind, dataset_hash(read_frame(lake, "training_set")))
-        tags |= {"candidate": choice.name, "version": model.version}
-        registered = register_champion(path, tags)
+        tags |= {"candidate": choice.name, "version": model.version, "feature_set": feature_set}
+        registered = register_champion(path, tags, registered_name(feature_set))
         record["registered_version"] = registered
-    champion_record_path(lake).write_text(json.dumps(record, indent=2))
+    champion_record_path(lake, feature_set).write_text(json.dumps(record, indent=2))
     return dg.MaterializeResult(
         metadata={
             "champion": choice.name,
+            "feature_set": feature_set,
             "version": model.version,
-            "business_cost": round(choice.business_cost, 5),
-            "dummy_business_cost": round(choice.baseline_cost, 5),
+            "selected_on": "out-of-fold (cross-fitted) business cost",
+            "oof_business_cost": round(choice.business_cost, 5),
+            "dummy_oof_business_cost": round(choice.baseline_cost, 5),
             "cost_reduction": round(choice.cost_reduction, 4),
             "beats_dummy": choice.beats_baseline,
             "leakage_alarm": choice.leakage_alarm,
+            "holdout_auc": round(model.metrics.get("holdout_auc", float("nan")), 4),
+            "holdout_business_cost": round(model.metrics.get("business_cost", float("nan")), 5),
             "threshold": round(model.threshold, 5),
             "features": len(model.feature_names),
             "single_row_predict_ms": round(latency, 3),
@@ -109,6 +149,9 @@ def champion_model(
             "artefact": dg.MetadataValue.path(str(path)),
         }
     )
+
+
+champions = [champion_asset(feature_set) for feature_set in FEATURE_SETS]
 
 
 def clients_to_score(lake: DataLake) -> pd.DataFrame:
@@ -156,15 +199,22 @@ def report_path(lake: DataLake) -> Path:
 
 @dg.asset(
     group_name=GROUP,
-    deps=["champion_model", "holdout_set", "resampling_experiment", "batch_scores"],
+    deps=[
+        *(champion_key(s) for s in FEATURE_SETS),
+        "holdout_set",
+        "resampling_experiment",
+        "batch_scores",
+    ],
     kinds={"json", "mlflow"},
 )
 def evaluation_report(
     lake: DataLake, source: HomeCreditSource, tracking: MlflowTracking
 ) -> dg.MaterializeResult:
-    """Candidates side by side on the holdout, the champion and its gates, the oracle (true
-    probabilities, synthetic data only), approval and error rates by gender and age band, and a
-    model card: ``reports/evaluation.json``. Ends the pipeline's MLflow run."""
+    """For each feature set (history, application only): the candidates side by side (out-of-fold
+    figures that chose the champion, holdout figures with bootstrap intervals), the champion and
+    its gates; the oracle (true probabilities, synthetic data only), approval and error rates by
+    gender and age band, and a model card: ``reports/evaluation.json``. Ends the pipeline's
+    MLflow run."""
     report = build_evaluation(lake, source)
     path = report_path(lake)
     path.write_text(json.dumps(report, indent=2))
@@ -183,32 +233,36 @@ def evaluation_report(
 
 def build_evaluation(lake: DataLake, source: HomeCreditSource) -> dict[str, Any]:
     """The evaluation report from what the upstream assets wrote to the lake."""
-    record = json.loads(champion_record_path(lake).read_text())
-    model = ScoringModel.load(champion_path(lake))
     holdout = read_frame(lake, "holdout_set")
     y = holdout[TARGET].to_numpy()
-    proba = model.predict_proba(features_of(holdout))
     kind = data_kind(source)
     truth = evaluation.truth_file(source.path) if kind == "synthetic" else None
     oracle = evaluation.oracle_figures(pd.read_csv(truth), holdout.index, y) if truth else None
-    metrics = {name: read_candidate_metrics(lake, name)["metrics"] for name in CANDIDATES}
-    train_rows = int(metrics[record["champion"]].get("train_rows", 0))
     resampling = json.loads(lake.path("reports", "resampling.json").read_text())
+    sections = {}
+    for feature_set in FEATURE_SETS:
+        record = json.loads(champion_record_path(lake, feature_set).read_text())
+        model = ScoringModel.load(champion_path(lake, feature_set))
+        proba = model.predict_proba(features_of(holdout))
+        metrics = candidate_metrics(lake, feature_set)
+        train_rows = int(metrics[record["champion"]].get("train_rows", 0))
+        sections[feature_set] = evaluation.section(
+            candidates=metrics,
+            champion=record["champion"],
+            selection=record["selection"],
+            gates=record["gates"],
+            groups=evaluation.group_metrics(holdout, y, proba, model.threshold),
+            holdout=evaluation.holdout_summary(y, proba, model.threshold),
+            card=evaluation.model_card(
+                record["champion"], metrics[record["champion"]], kind, train_rows, feature_set
+            ),
+            extra={
+                "champion_version": model.version,
+                "single_row_predict_ms": record["single_row_predict_ms"],
+            },
+        )
     return evaluation.build_report(
-        candidates=metrics,
-        champion=record["champion"],
-        gates=record["gates"],
-        groups=evaluation.group_metrics(holdout, y, proba, model.threshold),
-        card=evaluation.model_card(
-            record["champion"], metrics[record["champion"]], kind, train_rows
-        ),
-        data_kind=kind,
-        oracle=oracle,
-        extra={
-            "champion_version": model.version,
-            "single_row_predict_ms": record["single_row_predict_ms"],
-            "resampling_experiment": resampling,
-        },
+        sections, data_kind=kind, oracle=oracle, extra={"resampling_experiment": resampling}
     )
 
 

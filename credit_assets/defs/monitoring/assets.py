@@ -27,7 +27,10 @@ from credit_assets.monitoring.requests import (
 
 GROUP = "monitoring"
 TEST_CLIENTS = "application_test clients"
-REQUESTS = "logged requests"
+REQUESTS = "logged requests scored on history"
+APPLICATION_REQUESTS = "logged requests scored on the application only"
+LIVE = ("api",)
+"""Only the API's clients are live traffic: the explainer's lookups and what-ifs are not."""
 
 
 class DriftConfig(dg.Config):
@@ -88,16 +91,18 @@ def compare_requests(
     reference: pd.DataFrame,
     importance: dict[str, float] | None,
     config: DriftConfig,
+    scored_on: str = "history",
 ) -> dict[str, Any]:
-    """Training clients against the latest logged requests, once there are enough of them."""
-    logged = log.log().count()
+    """Training clients against the latest live requests one champion answered (``scored_on``),
+    once there are enough of them."""
+    logged = log.log().count(scored_on, LIVE)
     if logged < config.min_logged_predictions:
         return report.not_judged(
             f"{logged} logged predictions, fewer than the {config.min_logged_predictions} needed",
             logged=logged,
             required=config.min_logged_predictions,
         )
-    records = log.log().inputs(limit=config.max_rows)
+    records = log.log().inputs(config.max_rows, scored_on, LIVE)
     if not records:
         return report.not_judged("the logged predictions kept no inputs", logged=logged)
     spec = FeatureSpec.load(spec_path(lake))
@@ -139,6 +144,9 @@ def drift_report(
     comparisons = {
         TEST_CLIENTS: report.judged(results, main, len(reference), len(test)),
         REQUESTS: compare_requests(lake, prediction_log, reference, importance, config),
+        APPLICATION_REQUESTS: compare_requests(
+            lake, prediction_log, reference, importance, config, "application_only"
+        ),
     }
     summary = {
         "reference": "training clients",
@@ -159,6 +167,10 @@ def drift_report(
             "main_features_drifting": dg.MetadataValue.json(drifting),
             "logged_predictions": comparisons[REQUESTS].get("logged", 0),
             "requests_judged": comparisons[REQUESTS]["judged"],
+            "application_only_logged_predictions": comparisons[APPLICATION_REQUESTS].get(
+                "logged", 0
+            ),
+            "application_only_requests_judged": comparisons[APPLICATION_REQUESTS]["judged"],
             "seconds": round(time.perf_counter() - started, 2),
             "report": dg.MetadataValue.md(report.report_markdown(summary)),
             "html": dg.MetadataValue.path(str(html_path(lake))),
