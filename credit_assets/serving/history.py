@@ -17,7 +17,7 @@ hold many of them, and the features read them through their own ``SK_ID_CURR``.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, LiteralString
 
 from annotated_types import Ge, Le
 from pydantic import AfterValidator, Field, ValidationError, create_model, model_validator
@@ -150,7 +150,9 @@ def _field(table: str, column: str, dtype: str) -> tuple[Any, Any]:
 
 def _row_model(table: str) -> type[Strict]:
     spec = schema(table)
-    fields = {c: _field(table, c, d) for c, d in zip(spec.columns, spec.dtypes, strict=True)}
+    fields: dict[str, Any] = {
+        c: _field(table, c, d) for c, d in zip(spec.columns, spec.dtypes, strict=True)
+    }
     name = "".join(part[:1].upper() + part[1:] for part in table.split("_")) + "Row"
     model = create_model(
         name,
@@ -168,11 +170,13 @@ ROW_MODELS = {table: _row_model(table) for table in SIDE_TABLES}
 class HistoryRules(Strict):
     """The cross-row rules of a history (the tables are the fields of :data:`History`)."""
 
+    def rows(self, table: str) -> list[Any]:
+        """The validated rows of one side table (a row model per row)."""
+        return getattr(self, table)
+
     def tables(self) -> dict[str, list[dict[str, Any]]]:
         """Every table's rows as plain dicts (fields not given left out), empty tables too."""
-        return {
-            t: [row.model_dump(exclude_none=True) for row in getattr(self, t)] for t in SIDE_TABLES
-        }
+        return {t: [row.model_dump(exclude_none=True) for row in self.rows(t)] for t in SIDE_TABLES}
 
     def client_id(self) -> int | None:
         """The ``SK_ID_CURR`` the rows give (the first one), if any does."""
@@ -199,7 +203,7 @@ class HistoryRules(Strict):
 
     def _client_ids(self) -> Iterator[tuple[str, int, int]]:
         for table in SIDE_TABLES:
-            for position, row in enumerate(getattr(self, table)):
+            for position, row in enumerate(self.rows(table)):
                 if (sk_id := getattr(row, KEY, None)) is not None:
                     yield table, position, sk_id
 
@@ -207,27 +211,35 @@ class HistoryRules(Strict):
         faults: list[InitErrorDetails] = []
         for table, key in UNIQUE_KEYS.items():
             first: dict[int, int] = {}
-            for position, row in enumerate(getattr(self, table)):
+            for position, row in enumerate(self.rows(table)):
                 value = getattr(row, key)
                 if value in first:
                     message = "{given} repeats row {first}: the key must be unique"
                     where = (table, position, key)
-                    faults.append(_fault("duplicate_key", message, where, value, first=first[value]))
+                    faults.append(
+                        _fault("duplicate_key", message, where, value, first=first[value])
+                    )
                 first.setdefault(value, position)
         return faults
 
     def _unlinked_balances(self) -> list[InitErrorDetails]:
-        credits = {row.SK_ID_BUREAU for row in getattr(self, "bureau")}
+        credits = {row.SK_ID_BUREAU for row in self.rows("bureau")}
         message = "SK_ID_BUREAU {given} is not among the bureau rows' credits"
         return [
-            _fault("unknown_credit", message, ("bureau_balance", i, "SK_ID_BUREAU"), row.SK_ID_BUREAU)
-            for i, row in enumerate(getattr(self, "bureau_balance"))
+            _fault(
+                "unknown_credit", message, ("bureau_balance", i, "SK_ID_BUREAU"), row.SK_ID_BUREAU
+            )
+            for i, row in enumerate(self.rows("bureau_balance"))
             if row.SK_ID_BUREAU not in credits
         ]
 
 
 def _fault(
-    kind: str, message: str, where: tuple[str | int, ...], given: Any, **context: Any
+    kind: LiteralString,
+    message: LiteralString,
+    where: tuple[str | int, ...],
+    given: Any,
+    **context: Any,
 ) -> InitErrorDetails:
     return {
         "type": PydanticCustomError(kind, message, {"given": given, **context}),

@@ -9,10 +9,17 @@ with the ranges the columns can take. A new application may carry the applicant'
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, LiteralString
 
 from annotated_types import Ge, Le
-from pydantic import AfterValidator, BaseModel, Field, ValidationError, create_model, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    Field,
+    ValidationError,
+    create_model,
+    model_validator,
+)
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from credit_assets.kaggle import DAYS_SENTINEL, schema
@@ -147,10 +154,11 @@ class BatchRequest(Strict):
             raise _history_without_application("histories", "applications")
         if len(self.histories) != len(self.applications):
             message = (
-                f"{len(self.histories)} histories for {len(self.applications)} applications: "
-                "give one per application, null for one without"
+                "{given} histories for {needed} applications: give one per application, "
+                "null for one without"
             )
-            raise _fault("histories", "histories_length", message)
+            context = {"given": len(self.histories), "needed": len(self.applications)}
+            raise _fault("histories", "histories_length", message, context)
         for position, (application, history) in enumerate(
             zip(self.applications, self.histories, strict=True)
         ):
@@ -160,14 +168,17 @@ class BatchRequest(Strict):
 
 
 def _history_without_application(field: str, needed: str) -> ValidationError:
-    message = f"{field} goes with {needed} only: a known client's history is already on file"
-    return _fault(field, "history_without_application", message)
+    message = "{field} goes with {needed} only: a known client's history is already on file"
+    context = {"field": field, "needed": needed}
+    return _fault(field, "history_without_application", message, context)
 
 
-def _fault(field: str, kind: str, message: str) -> ValidationError:
+def _fault(
+    field: str, kind: LiteralString, message: LiteralString, context: dict[str, Any]
+) -> ValidationError:
     """An error located at ``field`` (a model validator's own ``ValueError`` has no location)."""
     fault: InitErrorDetails = {
-        "type": PydanticCustomError(kind, message),
+        "type": PydanticCustomError(kind, message, context),
         "loc": (field,),
         "input": None,
     }

@@ -21,10 +21,12 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from credit_assets.features.application import application_features
 from credit_assets.features.build import clean
+from credit_assets.features.history import HistoryRows, has_rows
 from credit_assets.features.serving import FeatureSpec, new_client_features, raw_application
 from credit_assets.models import ScoringModel
 from credit_assets.serving import bundle, whatif
 from credit_assets.serving.bundle import ModelCard
+from credit_assets.serving.history import HistoryRules
 from credit_assets.serving.schemas import (
     Application,
     BatchPrediction,
@@ -61,6 +63,8 @@ class Scorer:
         self.descriptions = dict(descriptions)
         self.card = card
         self.bento_model = bento_model
+        self.spec = spec
+        """Every feature column of the client table (a new applicant's with a credit history)."""
         self.application_spec = _application_part(spec)
         """The feature columns a raw application alone produces (a new applicant's)."""
 
@@ -83,9 +87,13 @@ class Scorer:
         return self.clients.rows(ids)
 
     def new_features(
-        self, applications: Sequence[BaseModel | Mapping[str, Any]], field: str = "application"
+        self,
+        applications: Sequence[BaseModel | Mapping[str, Any]],
+        field: str = "application",
+        histories: Sequence[HistoryRules | HistoryRows | None] | None = None,
     ) -> pd.DataFrame:
-        """Feature rows of new applicants from their raw application fields.
+        """Feature rows of new applicants from their raw application fields and, for those
+        who have one, their credit history (``histories`` parallel to ``applications``).
 
         Raises:
             ValidationError: naming ``field`` (with the position in a batch) and the
@@ -94,7 +102,10 @@ class Scorer:
         records = [a.model_dump(exclude_none=True) if isinstance(a, BaseModel) else dict(a)
                    for a in applications]  # fmt: skip
         self._check_categories(records, field)
-        # Side-table features are missing for a new applicant; the model reads absent columns
+        rows = [h.tables() if isinstance(h, HistoryRules) else h for h in histories or ()]
+        if has_rows(rows):
+            return new_client_features(records, self.spec, rows)
+        # Without history the side-table features are missing; the model reads absent columns
         # as missing, so only the application part is computed (and aligned) here.
         return new_client_features(records, self.application_spec)
 
@@ -135,9 +146,21 @@ class Scorer:
         """Known clients' predictions, in order (raises :class:`UnknownClientError`)."""
         return self._predictions(self.known_features(ids), list(ids))
 
-    def predict_applications(self, applications: Sequence[Application]) -> list[Prediction]:
-        """New applicants' predictions, in order, from one feature computation for all."""
-        return self._predictions(self.new_features(applications), _ids_of(applications))
+    def predict_applications(
+        self,
+        applications: Sequence[Application],
+        histories: Sequence[HistoryRules | None] | None = None,
+    ) -> list[Prediction]:
+        """New applicants' predictions, in order, from one feature computation for all
+        (``histories``: each applicant's credit history or ``None``, parallel)."""
+        frame = self.new_features(applications, histories=histories)
+        return self._predictions(frame, _ids_of(applications))
+
+    def predict_new(self, requests: Sequence[PredictRequest]) -> list[Prediction]:
+        """The predictions of requests for new applicants (each with its own history, if any),
+        in order, from one feature computation for all."""
+        applications = [cast(Application, r.application) for r in requests]
+        return self.predict_applications(applications, [r.history for r in requests])
 
     def predict_batch(self, request: BatchRequest) -> BatchPrediction:
         """Scores of many clients, in the order asked."""
@@ -147,7 +170,7 @@ class Scorer:
         else:
             applications = request.applications or []
             ids = _ids_of(applications)
-            frame = self.new_features(applications, field="applications")
+            frame = self.new_features(applications, "applications", request.histories)
         proba = self.model.predict_proba(frame)
         decisions = self.model.decide(proba).tolist()
         scores = [
@@ -212,7 +235,7 @@ class Scorer:
         if application is None:  # the request holds exactly one of the two
             sk_id = cast(int, request.sk_id_curr)
             return self.known_features([sk_id]), [sk_id]
-        return self.new_features([application]), _ids_of([application])
+        return self.new_features([application], histories=[request.history]), _ids_of([application])
 
     def _predictions(self, frame: pd.DataFrame, ids: Sequence[int | None]) -> list[Prediction]:
         proba = self.model.predict_proba(frame)
