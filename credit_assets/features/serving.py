@@ -98,9 +98,10 @@ def new_client_features(
         features = assemble(application_features(keyed.lazy()).collect(), side_features(histories))
     else:
         features = clean(application_features(raw.lazy()).collect())
+    present = set(features.columns)  # a new list on every access: read once, not per column
     aligned = features.select(
         pl.col(c)
-        if c in features.columns
+        if c in present
         else pl.lit(None, dtype=pl.String if c in spec.categorical else FEATURE_FLOAT).alias(c)
         for c in spec.columns
     )
