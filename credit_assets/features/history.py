@@ -19,15 +19,14 @@ import polars as pl
 
 from credit_assets.features.build import SIDE_GROUPS
 from credit_assets.features.common import KEY
-from credit_assets.ingest.csvfile import NULL_VALUES
-from credit_assets.kaggle import SIDE_TABLES, schema
+from credit_assets.kaggle import MISSING_TEXT, SIDE_TABLES, schema
 
 HistoryRows = Mapping[str, Sequence[Mapping[str, Any]]]
 """A credit history as plain data: rows (Kaggle column -> value) by Kaggle side-table name."""
 
 CREDIT_KEY = "SK_ID_BUREAU"
 _RAW_TYPES = {"int64": pl.Int64, "float64": pl.Float64, "object": pl.String}
-_MISSING_TEXT = frozenset(NULL_VALUES)
+_MISSING_TEXT = frozenset(MISSING_TEXT)
 
 
 def has_rows(histories: Sequence[HistoryRows | None]) -> bool:

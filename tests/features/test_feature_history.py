@@ -21,8 +21,7 @@ from credit_assets.defs.resources import DataLake
 from credit_assets.defs.training.assets import features_path
 from credit_assets.features.common import KEY
 from credit_assets.features.serving import FeatureSpec, new_client_features
-from credit_assets.ingest.csvfile import NULL_VALUES
-from credit_assets.kaggle import SIDE_TABLES, schema
+from credit_assets.kaggle import MISSING_TEXT, SIDE_TABLES, schema
 from credit_assets.serving.history import ROW_MODELS, History
 
 SAMPLE = 50
@@ -148,7 +147,7 @@ def test_every_real_side_table_row_validates(real_dir: Path) -> None:
             path = real_dir / name
             if not path.exists():
                 continue
-            frame = pl.read_csv(path, schema_overrides=types, null_values=NULL_VALUES)
+            frame = pl.read_csv(path, schema_overrides=types, null_values=list(MISSING_TEXT))
             for position, row in enumerate(frame.rows(named=True)):
                 try:
                     ROW_MODELS[table].model_validate(_given(row))
