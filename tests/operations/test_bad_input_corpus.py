@@ -16,7 +16,7 @@ import hashlib
 import json
 import sqlite3
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -241,7 +241,7 @@ def _json(body: object) -> bytes:
     return json.dumps(body).encode()
 
 
-def _with_history(history: object, application: dict[str, object] = APPLICATION) -> bytes:
+def _with_history(history: object, application: Mapping[str, object] = APPLICATION) -> bytes:
     return _json({"application": application, "history": history})
 
 
