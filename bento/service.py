@@ -1,7 +1,9 @@
 """``credit_scorer``: the champion's probability of default, decision and reasons over HTTP.
 
-POST /predict        {"sk_id_curr": 100002} or {"application": {...raw Kaggle fields...}}
-POST /predict_batch  {"sk_id_curr": [...]} or {"applications": [...]} (10,000 ids, 1,000 apps)
+POST /predict        {"sk_id_curr": 100002} or {"application": {...raw Kaggle fields...}}, the
+                     latter optionally with {"history": {"bureau": [...], ...side-table rows}}
+POST /predict_batch  {"sk_id_curr": [...]} or {"applications": [...]} (10,000 ids, 1,000 apps),
+                     the latter optionally with {"histories": [...]}: one history or null each
 POST /explain        {"sk_id_curr": 100002, "top_k": 10}: exact contributions with descriptions
 GET  /model_info     name, version, metrics, threshold, dates, feature count, data kind
 GET  /ui             the explainer for credit officers (Gradio, on this service's own scorer)
@@ -93,7 +95,8 @@ class CreditScorer:
             Path(self.champion.path), bento_model=str(self.champion.tag)
         )
         self.known_clients = MicroBatcher(self.scorer.predict_ids)
-        self.new_applicants = ThreadBatcher(self.scorer.predict_applications)
+        # A new applicant's request travels whole, so its credit history stays with it.
+        self.new_applicants = ThreadBatcher(self.scorer.predict_new)
         # The explainer at /ui: built here, where the scorer exists, and mounted on `web` before
         # BentoML starts the mounted apps (ui/mount.py). The API must not go down with it.
         importing.join()
@@ -118,7 +121,7 @@ class CreditScorer:
         started = time.perf_counter()
         with _as_http_errors():
             if request.application is not None:
-                answer = await self.new_applicants.submit(request.application)
+                answer = await self.new_applicants.submit(request)
             else:  # the request holds exactly one of the two
                 answer = await self.known_clients.submit(cast(int, request.sk_id_curr))
             return log_answer(request, answer, started)

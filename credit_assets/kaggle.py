@@ -27,6 +27,14 @@ SUBMISSION_FILE = "sample_submission.csv"
 KAGGLE_ZIP = "home-credit-default-risk.zip"
 # "Infinity" in days: pensioners' DAYS_EMPLOYED and open-ended dates in previous_application.
 DAYS_SENTINEL = 365243
+# What pd.read_csv reads as missing by default: the Kaggle dtypes were inferred with these, and R
+# (NA) and pandas (empty field) write missing values this way.
+# fmt: off
+MISSING_TEXT = (
+    "", "NA", "N/A", "n/a", "#N/A", "#NA", "#N/A N/A", "NULL", "null", "None", "<NA>",
+    "NaN", "nan", "-NaN", "-nan", "1.#IND", "1.#QNAN", "-1.#IND", "-1.#QNAN",
+)
+# fmt: on
 
 
 @dataclass(frozen=True)

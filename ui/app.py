@@ -82,8 +82,22 @@ def build(explainer: Explainer) -> gr.Blocks:
                 run_what_if = gr.Button("Score the changes", variant="primary")
                 what_if = gr.HTML(elem_id="what-if-result")
             with gr.Tab("New applicant", id="new"):
-                gr.Markdown("An applicant with no history: side-table features are missing.")
+                gr.Markdown(
+                    "A new applicant. Without a credit history their side-table features are "
+                    "missing; paste one to score them with it."
+                )
                 applicant = _form(explainer, "new", _typical(explainer))
+                history = gr.Textbox(
+                    label="Credit history (JSON, optional)",
+                    info=(
+                        "The API's history object: rows of the Kaggle side tables, e.g. "
+                        '{"bureau": [{"SK_ID_BUREAU": 1, "CREDIT_ACTIVE": "Closed", '
+                        '"DAYS_CREDIT": -700}], "previous_application": []}'
+                    ),
+                    lines=4,
+                    max_lines=12,
+                    elem_id="new-history",
+                )
                 run_new = gr.Button("Score the applicant", variant="primary")
                 new_result = gr.HTML(elem_id="new-result")
             with gr.Tab("Model", id="model"):
@@ -129,8 +143,8 @@ def build(explainer: Explainer) -> gr.Blocks:
             api_name="what_if",
         )
         run_new.click(
-            _answer(lambda *values: explainer.score_new(values)),
-            applicant,
+            _answer(lambda *values: explainer.score_new(values[:-1], values[-1])),
+            [*applicant, history],
             new_result,
             api_name="score_new",
         )

@@ -9,6 +9,7 @@ records the API's traffic: a what-if is a hypothetical application, not a reques
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -18,7 +19,7 @@ import numpy as np
 from pydantic import ValidationError
 
 from credit_assets.serving.errors import UnknownClientError
-from credit_assets.serving.schemas import Application, ExplainRequest, PredictRequest
+from credit_assets.serving.schemas import ExplainRequest, PredictRequest
 from credit_assets.serving.scorer import Scorer
 from ui import compare, fields, plots, text
 from ui.population import Population, number_or_none
@@ -168,18 +169,39 @@ class Explainer:
             text.what_if_summary(before, after, changed),
         )
 
-    def score_new(self, values: Sequence[Any]) -> str:
-        """A new applicant's score from the form's fields."""
+    def score_new(self, values: Sequence[Any], history: str | None = "") -> str:
+        """A new applicant's score from the form's fields and, when given, their credit history
+        (the API's ``history`` object as JSON text), validated as the API validates it."""
         raw = {k: v for k, v in fields.application_from(values).items() if v is not None}
         try:
-            request = PredictRequest(sk_id_curr=None, application=Application.model_validate(raw))
-            prediction = self.scorer.predict(request)
+            body = {"application": raw, "history": parse_history(history)}
+            prediction = self.scorer.predict(PredictRequest.model_validate(body))
         except ValidationError as error:
             raise Problem(_validation_words(error)) from None
         gauge = plots.gauge(prediction.probability, prediction.threshold)
         return text.side_by_side(
             plots.as_html(gauge), text.score_summary(prediction, "This applicant")
         )
+
+
+def parse_history(typed: str | None) -> dict[str, Any] | None:
+    """The credit history the officer pasted (JSON), or ``None`` when the box is empty
+    (raises :class:`Problem`)."""
+    if not typed or not typed.strip():
+        return None
+    try:
+        history = json.loads(typed)
+    except json.JSONDecodeError as error:
+        raise Problem(
+            f"The credit history is not valid JSON: {error.msg} (line {error.lineno}, column "
+            f"{error.colno})."
+        ) from None
+    if not isinstance(history, dict):
+        raise Problem(
+            'The credit history must be a JSON object of tables, e.g. {"bureau": [{...}], '
+            '"previous_application": [{...}]}.'
+        )
+    return history
 
 
 def parse_id(typed: str | float | None) -> int:
@@ -200,9 +222,25 @@ def _edits(shown: Sequence[Any], edited: Sequence[Any]) -> list[tuple[str, Any, 
 def _validation_words(error: ValidationError) -> str:
     said = []
     for problem in error.errors():
-        column = str(problem["loc"][-1]) if problem["loc"] else "application"
+        where = problem["loc"]
+        if where and where[0] == "history":
+            said.append(f"{_history_place(where[1:])}: {problem['msg']}")
+            continue
+        column = str(where[-1]) if where else "application"
         said.append(f"{LABELS.get(column, column)}: {problem['msg']}")
     return "The application cannot be scored. " + "; ".join(said) + "."
+
+
+def _history_place(where: Sequence[str | int]) -> str:
+    """Where in the credit history a problem is, in words: table, row (counted from 1), field."""
+    words = ["Credit history"]
+    if where:
+        words.append(f"table {where[0]}")
+    if len(where) > 1 and isinstance(where[1], int):
+        words.append(f"row {where[1] + 1}")
+    if len(where) > 2:
+        words.append(f"field {where[2]}")
+    return ", ".join(words)
 
 
 def _shown(value: Any) -> str:

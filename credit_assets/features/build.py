@@ -28,6 +28,8 @@ from credit_assets.features.previous import previous_features
 
 DEFAULT_MAX_MISSING_SHARE = 0.95
 FEATURE_FLOAT = pl.Float32
+FEW_ROWS = 64
+"""Up to this many rows (the service's applicants, not the batch), expressions run in turn."""
 T = TypeVar("T")
 
 
@@ -93,9 +95,12 @@ def as_float32(frame: pl.DataFrame) -> pl.DataFrame:
     features = {c: t for c, t in frame.schema.items() if c != KEY}
     floats = pl.col([c for c, t in features.items() if t.is_float()]).cast(FEATURE_FLOAT)
     exact = [c for c, t in features.items() if t.is_integer() or t == pl.Boolean]
-    return frame.with_columns(
-        pl.when(floats.is_finite()).then(floats), pl.col(exact).cast(FEATURE_FLOAT)
-    )
+    expressions = (pl.when(floats.is_finite()).then(floats), pl.col(exact).cast(FEATURE_FLOAT))
+    if frame.height <= FEW_ROWS:
+        # A new applicant's row: spreading hundreds of one-value expressions over threads cost
+        # twice as much as running them in turn (7 ms against 15 ms for 290 columns).
+        return frame.with_columns_seq(*expressions)
+    return frame.with_columns(*expressions)
 
 
 def safe_names(frame: pl.DataFrame) -> pl.DataFrame:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from functools import cache
 
 import polars as pl
 
@@ -17,6 +18,7 @@ from credit_assets.kaggle import DAYS_SENTINEL
 KEY = "SK_ID_CURR"
 
 
+@cache  # a new applicant's row renames the same ~1,000 columns on every request
 def safe_name(name: str) -> str:
     """A column name LightGBM accepts: letters, digits and single underscores only.
 

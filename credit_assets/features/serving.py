@@ -1,9 +1,11 @@
 """Features of a new applicant, computed by the batch code and aligned to the training table.
 
 The service receives raw application fields (a dict, a list of dicts or a pandas DataFrame with
-Kaggle column names) for clients who have no rows in the side tables yet. Their application
-features come from :func:`application.application_features`, the function the batch runs, and
-are cleaned by :func:`build.clean`; every other column of the training table is missing.
+Kaggle column names), and for some applicants the rows of their credit history. Application
+features come from :func:`application.application_features`, the function the batch runs;
+side-table features from the batch's own groups (:mod:`credit_assets.features.history`); both are
+assembled and cleaned as the batch assembles the client table. A side table an applicant has no
+rows in leaves its features missing, as for a training client without such rows.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ import pandas as pd
 import polars as pl
 
 from credit_assets.features.application import application_features, raw_columns
-from credit_assets.features.build import FEATURE_FLOAT, clean
+from credit_assets.features.build import FEATURE_FLOAT, assemble, clean
 from credit_assets.features.common import KEY
+from credit_assets.features.history import HistoryRows, has_rows, side_features
 from credit_assets.kaggle import schema
 
 _RAW_TYPES = {"int64": pl.Int64, "float64": pl.Float64, "object": pl.String}
@@ -74,20 +77,48 @@ def raw_application(
 def new_client_features(
     application: pd.DataFrame | Mapping[str, Any] | Sequence[Mapping[str, Any]],
     spec: FeatureSpec,
+    history: HistoryRows | Sequence[HistoryRows | None] | None = None,
 ) -> pd.DataFrame:
     """One feature row per applicant, with exactly ``spec.columns`` in order.
 
-    Application features are computed as in the batch; side-table features are missing, as for
-    a training client without such rows.
+    Args:
+        application: The applicants' raw application fields.
+        spec: The columns to return (the served model's client table).
+        history: The credit history of one applicant (with a single ``application`` mapping),
+            or one per applicant (``None`` for one without), parallel to the applicants.
+
+    Features are computed as in the batch; the side-table features of an applicant without rows
+    in a table are missing, as for a training client without such rows.
     """
-    features = clean(application_features(raw_application(application).lazy()).collect())
+    raw = raw_application(application)
+    histories = _per_applicant(history, raw.height)
+    if has_rows(histories):
+        # Rows are keyed by position here: SK_ID_CURR is optional in a new application.
+        keyed = raw.with_columns(pl.int_range(raw.height, dtype=pl.Int64).alias(KEY))
+        features = assemble(application_features(keyed.lazy()).collect(), side_features(histories))
+    else:
+        features = clean(application_features(raw.lazy()).collect())
+    present = set(features.columns)  # a new list on every access: read once, not per column
     aligned = features.select(
         pl.col(c)
-        if c in features.columns
+        if c in present
         else pl.lit(None, dtype=pl.String if c in spec.categorical else FEATURE_FLOAT).alias(c)
         for c in spec.columns
     )
     return aligned.to_pandas()
+
+
+def _per_applicant(
+    history: HistoryRows | Sequence[HistoryRows | None] | None, applicants: int
+) -> list[HistoryRows | None]:
+    if history is None:
+        return [None] * applicants
+    histories: list[HistoryRows | None] = (
+        [history] if isinstance(history, Mapping) else list(history)
+    )
+    if len(histories) != applicants:
+        raise ValueError(f"{len(histories)} histories for {applicants} applicants")
+    return histories
 
 
 def _missing_to_none(value: Any) -> Any:

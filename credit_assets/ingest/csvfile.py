@@ -14,14 +14,9 @@ from credit_assets import kaggle
 from credit_assets.ingest.source import TableFile
 
 ARROW_TYPES = {"int64": pa.int64(), "float64": pa.float64(), "object": pa.string()}
-# What pd.read_csv reads as missing by default: the Kaggle dtypes were inferred with these, and R
-# (NA) and pandas (empty field) write missing values this way. Quoted or not, they are missing.
-# fmt: off
-NULL_VALUES = [
-    "", "NA", "N/A", "n/a", "#N/A", "#NA", "#N/A N/A", "NULL", "null", "None", "<NA>",
-    "NaN", "nan", "-NaN", "-nan", "1.#IND", "1.#QNAN", "-1.#IND", "-1.#QNAN",
-]
-# fmt: on
+# What pd.read_csv reads as missing (the format's own list, shared with the service). Quoted or
+# not, they are missing.
+NULL_VALUES = list(kaggle.MISSING_TEXT)
 BLOCK_SIZE = 4 << 20
 
 

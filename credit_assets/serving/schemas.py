@@ -3,17 +3,28 @@
 Requests forbid unknown fields, reject NaN and infinity, and never coerce types (``"12"`` is not a
 number), so every bad input is answered with a 4xx naming the field. ``Application`` is built from
 the Kaggle schema of ``application_test``: one optional field per column, typed as in the file,
-with the ranges the columns can take.
+with the ranges the columns can take. A new application may carry the applicant's credit history
+(:class:`credit_assets.serving.history.History`): rows of the side tables, validated the same way.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, LiteralString
 
 from annotated_types import Ge, Le
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    Field,
+    ValidationError,
+    create_model,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from credit_assets.kaggle import DAYS_SENTINEL, schema
+from credit_assets.serving.history import History
+from credit_assets.serving.strict import Strict
 
 MAX_BATCH_IDS = 10_000
 MAX_BATCH_APPLICATIONS = 1_000
@@ -25,12 +36,6 @@ Decision = Literal["accepted", "refused"]
 ScoredOn = Literal["history", "application_only"]
 """Which champion scored a client: ``history`` (a known id, or an application sent with its
 credit history) or ``application_only`` (an application sent without history)."""
-
-
-class Strict(BaseModel):
-    """Unknown fields, NaN, infinity and type coercion are all errors."""
-
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True)
 
 
 def _days(value: float) -> float:
@@ -101,15 +106,21 @@ else:
 
 
 class PredictRequest(Strict):
-    """One client: a known ``sk_id_curr`` or a new ``application`` (exactly one)."""
+    """One client: a known ``sk_id_curr`` or a new ``application`` (exactly one), the latter
+    optionally with the applicant's credit ``history``."""
 
     sk_id_curr: int | None = Field(None, ge=0, examples=[100002])
     application: Application | None = None
+    history: History | None = None
 
     @model_validator(mode="after")
     def _one_client(self) -> PredictRequest:
         if (self.sk_id_curr is None) == (self.application is None):
             raise ValueError("give exactly one of sk_id_curr or application")
+        if self.history is not None and self.application is None:
+            raise _history_without_application("history", "application")
+        if self.history is not None and self.application is not None:
+            _check_owner(self.application, self.history, "history")
         return self
 
 
@@ -120,7 +131,11 @@ class ExplainRequest(PredictRequest):
 
 
 class BatchRequest(Strict):
-    """Many clients: a list of known ids or a list of new applications (exactly one)."""
+    """Many clients: a list of known ids or a list of new applications (exactly one).
+
+    ``histories``, beside ``applications`` only, is a list of the same length: the credit
+    history of the application at the same position, or ``null`` for one without.
+    """
 
     sk_id_curr: list[Annotated[int, Ge(0)]] | None = Field(
         None, min_length=1, max_length=MAX_BATCH_IDS
@@ -128,12 +143,56 @@ class BatchRequest(Strict):
     applications: list[Application] | None = Field(
         None, min_length=1, max_length=MAX_BATCH_APPLICATIONS
     )
+    histories: list[History | None] | None = Field(
+        None, min_length=1, max_length=MAX_BATCH_APPLICATIONS
+    )
 
     @model_validator(mode="after")
     def _one_kind(self) -> BatchRequest:
         if (self.sk_id_curr is None) == (self.applications is None):
             raise ValueError("give exactly one of sk_id_curr or applications")
+        if self.histories is None:
+            return self
+        if self.applications is None:
+            raise _history_without_application("histories", "applications")
+        if len(self.histories) != len(self.applications):
+            message = (
+                "{given} histories for {needed} applications: give one per application, "
+                "null for one without"
+            )
+            context = {"given": len(self.histories), "needed": len(self.applications)}
+            raise _fault("histories", "histories_length", message, context)
+        for position, (application, history) in enumerate(
+            zip(self.applications, self.histories, strict=True)
+        ):
+            if history is not None:
+                _check_owner(application, history, "histories", position)
         return self
+
+
+def _history_without_application(field: str, needed: str) -> ValidationError:
+    message = "{field} goes with {needed} only: a known client's history is already on file"
+    context = {"field": field, "needed": needed}
+    return _fault(field, "history_without_application", message, context)
+
+
+def _fault(
+    field: str, kind: LiteralString, message: LiteralString, context: dict[str, Any]
+) -> ValidationError:
+    """An error located at ``field`` (a model validator's own ``ValueError`` has no location)."""
+    fault: InitErrorDetails = {
+        "type": PydanticCustomError(kind, message, context),
+        "loc": (field,),
+        "input": None,
+    }
+    return ValidationError.from_exception_data("Request", [fault])
+
+
+def _check_owner(application: Strict, history: History, *where: str | int) -> None:
+    """Every history row giving SK_ID_CURR gives the application's (when it gives one)."""
+    faults = history.other_clients(getattr(application, "SK_ID_CURR", None), *where)
+    if faults:
+        raise ValidationError.from_exception_data("Request", faults)
 
 
 class Score(BaseModel):

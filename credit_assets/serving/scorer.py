@@ -23,12 +23,14 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from credit_assets.features.application import application_features
 from credit_assets.features.build import clean
+from credit_assets.features.history import HistoryRows, has_rows
 from credit_assets.features.serving import FeatureSpec, new_client_features, raw_application
 from credit_assets.models import ScoringModel
 from credit_assets.models.data import PROTECTED_ATTRIBUTES
 from credit_assets.models.evaluation import FIGURE_KINDS
 from credit_assets.serving import bundle, whatif
 from credit_assets.serving.bundle import ModelCard
+from credit_assets.serving.history import HistoryRules
 from credit_assets.serving.schemas import (
     Application,
     BatchPrediction,
@@ -73,6 +75,8 @@ class Scorer:
         self.descriptions = dict(descriptions)
         self.card = card
         self.bento_model = bento_model
+        self.spec = spec
+        """Every feature column of the client table (a new applicant's with a credit history)."""
         self.application_spec = _application_part(spec)
         """The feature columns a raw application alone produces (a new applicant's)."""
 
@@ -107,9 +111,13 @@ class Scorer:
         return self.clients.rows(ids)
 
     def new_features(
-        self, applications: Sequence[BaseModel | Mapping[str, Any]], field: str = "application"
+        self,
+        applications: Sequence[BaseModel | Mapping[str, Any]],
+        field: str = "application",
+        histories: Sequence[HistoryRules | HistoryRows | None] | None = None,
     ) -> pd.DataFrame:
-        """Feature rows of new applicants from their raw application fields.
+        """Feature rows of new applicants from their raw application fields and, for those
+        who have one, their credit history (``histories`` parallel to ``applications``).
 
         Raises:
             ValidationError: naming ``field`` (with the position in a batch) and the
@@ -118,7 +126,10 @@ class Scorer:
         records = [a.model_dump(exclude_none=True) if isinstance(a, BaseModel) else dict(a)
                    for a in applications]  # fmt: skip
         self._check_categories(records, field)
-        # Side-table features are missing for a new applicant; the model reads absent columns
+        rows = [h.tables() if isinstance(h, HistoryRules) else h for h in histories or ()]
+        if has_rows(rows):
+            return new_client_features(records, self.spec, rows)
+        # Without history the side-table features are missing; the model reads absent columns
         # as missing, so only the application part is computed (and aligned) here.
         return new_client_features(records, self.application_spec)
 
@@ -159,23 +170,44 @@ class Scorer:
         """Known clients' predictions, in order (raises :class:`UnknownClientError`)."""
         return self._predictions(self.known_features(ids), list(ids), "history")
 
-    def predict_applications(self, applications: Sequence[Application]) -> list[Prediction]:
-        """New applicants' predictions, in order, from one feature computation for all."""
-        frame = self.new_features(applications)
-        return self._predictions(frame, _ids_of(applications), "application_only")
+    def predict_applications(
+        self,
+        applications: Sequence[Application],
+        histories: Sequence[HistoryRules | None] | None = None,
+        field: str = "application",
+    ) -> list[Prediction]:
+        """New applicants' predictions, in order, from one feature computation for all
+        (``histories``: each applicant's credit history or ``None``, parallel). An applicant
+        with a history (even an empty one: no record anywhere) is scored by the history
+        champion, one without by the application-only champion."""
+        frame = self.new_features(applications, field, histories)
+        kinds: list[ScoredOn] = [
+            "application_only" if h is None else "history"
+            for h in (histories or [None] * len(applications))
+        ]
+        ids = _ids_of(applications)
+        answers: list[Prediction | None] = [None] * len(applications)
+        for kind in set(kinds):
+            rows = [i for i, k in enumerate(kinds) if k == kind]
+            scored = self._predictions(frame.iloc[rows], [ids[i] for i in rows], kind)
+            for row, answer in zip(rows, scored, strict=True):
+                answers[row] = answer
+        return cast(list[Prediction], answers)
+
+    def predict_new(self, requests: Sequence[PredictRequest]) -> list[Prediction]:
+        """The predictions of requests for new applicants (each with its own history, if any),
+        in order, from one feature computation for all."""
+        applications = [cast(Application, r.application) for r in requests]
+        return self.predict_applications(applications, [r.history for r in requests])
 
     def predict_batch(self, request: BatchRequest) -> BatchPrediction:
         """Scores of many clients, in the order asked."""
-        scored_on: ScoredOn
         if request.sk_id_curr is not None:
-            ids: list[int | None] = list(request.sk_id_curr)
-            frame, scored_on = self.known_features(request.sk_id_curr), "history"
+            predictions = self.predict_ids(request.sk_id_curr)
         else:
-            applications = request.applications or []
-            ids = _ids_of(applications)
-            frame = self.new_features(applications, field="applications")
-            scored_on = "application_only"
-        predictions = self._predictions(frame, ids, scored_on)
+            predictions = self.predict_applications(
+                request.applications or [], request.histories, field="applications"
+            )
         return BatchPrediction(
             data_kind=self.card.data_kind,
             predictions=[Score(**p.model_dump(exclude={"data_kind"})) for p in predictions],
@@ -257,7 +289,9 @@ class Scorer:
         if application is None:  # the request holds exactly one of the two
             sk_id = cast(int, request.sk_id_curr)
             return self.known_features([sk_id]), [sk_id], "history"
-        return self.new_features([application]), _ids_of([application]), "application_only"
+        frame = self.new_features([application], histories=[request.history])
+        scored_on: ScoredOn = "application_only" if request.history is None else "history"
+        return frame, _ids_of([application]), scored_on
 
     def _predictions(
         self, frame: pd.DataFrame, ids: Sequence[int | None], scored_on: ScoredOn

@@ -16,7 +16,7 @@ import hashlib
 import json
 import sqlite3
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -234,10 +234,15 @@ APPLICATION = {
     "DAYS_BIRTH": -12_005,
 }
 JSON = {"content-type": "application/json"}
+CREDIT = {"SK_ID_BUREAU": 5_000_001, "CREDIT_ACTIVE": "Closed", "DAYS_CREDIT": -700}
 
 
 def _json(body: object) -> bytes:
     return json.dumps(body).encode()
+
+
+def _with_history(history: object, application: Mapping[str, object] = APPLICATION) -> bytes:
+    return _json({"application": application, "history": history})
 
 
 @dataclass(frozen=True)
@@ -279,6 +284,42 @@ CALLS = [
     Call("null_id_in_a_batch", b'{"sk_id_curr": [null]}', 400, "valid integer", "/predict_batch"),
     Call("explain_without_required_fields", _json({"application": {"AMT_CREDIT": 1.0}}), 400,
          "Field required", "/explain"),
+    Call("history_with_a_known_id", _json({"sk_id_curr": 100002, "history": {}}), 400,
+         "history goes with application only"),
+    Call("history_of_another_client",
+         _with_history({"bureau": [CREDIT | {"SK_ID_CURR": 100003}]},
+                       APPLICATION | {"SK_ID_CURR": 100002}), 400,
+         "row of another client: SK_ID_CURR 100003 is not 100002"),
+    Call("history_rows_of_two_clients",
+         _with_history({"bureau": [CREDIT | {"SK_ID_CURR": 1}],
+                        "previous_application": [{"SK_ID_PREV": 1, "SK_ID_CURR": 2}]}), 400,
+         "row of another client: SK_ID_CURR 2 is not 1"),
+    Call("monthly_status_of_a_credit_not_sent",
+         _with_history({"bureau": [CREDIT],
+                        "bureau_balance": [{"SK_ID_BUREAU": 5_000_002, "MONTHS_BALANCE": -3}]}),
+         400, "SK_ID_BUREAU 5000002 is not among the bureau rows' credits"),
+    Call("history_table_misspelt", _with_history({"Bureau": [CREDIT]}), 400,
+         "Extra inputs are not permitted"),
+    Call("history_row_missing_its_key", _with_history({"POS_CASH_balance": [{"SK_DPD": 0}]}), 400,
+         "Field required"),
+    Call("history_days_ahead_of_a_past_event",
+         _with_history({"previous_application": [{"SK_ID_PREV": 1, "DAYS_DECISION": 30}]}), 400,
+         "must be between -54900 and 0 days"),
+    Call("history_amount_as_text",
+         _with_history({"bureau": [CREDIT | {"AMT_CREDIT_SUM": "12 000"}]}), 400,
+         "valid number"),
+    Call("history_status_in_lower_case",
+         _with_history({"bureau_balance": [], "bureau": [CREDIT | {"CREDIT_ACTIVE": "closed"}]}),
+         400, "unknown value 'closed'"),
+    Call("history_repeated_previous_application",
+         _with_history({"previous_application": [{"SK_ID_PREV": 7}, {"SK_ID_PREV": 7}]}), 400,
+         "7 repeats row 0"),
+    Call("history_over_the_row_limit",
+         _with_history({"previous_application": [{"SK_ID_PREV": i} for i in range(501)]}), 400,
+         "at most 500 items"),
+    Call("histories_not_one_per_application",
+         _json({"applications": [APPLICATION] * 2, "histories": [None]}), 400,
+         "1 histories for 2 applications", "/predict_batch"),
     Call("get_on_predict", b"", 405, "Method Not Allowed", method="GET"),
     Call("unknown_route", b"{}", 404, "Not Found", "/score"),
 ]  # fmt: skip
@@ -339,7 +380,10 @@ def test_after_the_corpus_good_requests_are_answered_and_logged(
     one = api.post("/predict", json={"sk_id_curr": service.ids[0]})
     new = api.post("/predict", json={"application": APPLICATION})
     batch = api.post("/predict_batch", json={"sk_id_curr": service.ids[1:4]})
-    assert [one.status_code, new.status_code, batch.status_code] == [200, 200, 200]
-    assert logged(service) == before + 1 + 1 + 3
+    history = {"bureau": [CREDIT], "bureau_balance": [{"SK_ID_BUREAU": 5_000_001, "STATUS": "C"}]}
+    known = api.post("/predict", json={"application": APPLICATION, "history": history})
+    answers = [one, new, batch, known]
+    assert [a.status_code for a in answers] == [200] * 4
+    assert logged(service) == before + 1 + 1 + 3 + 1
     with sqlite3.connect(service.log) as connection:
         assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)

@@ -20,7 +20,13 @@ from credit_assets.kaggle import schema
 from credit_assets.models import ScoringModel
 from credit_assets.serving.bundle import write_bundle
 from credit_assets.serving.descriptions import describe_feature
-from credit_assets.serving.schemas import REQUIRED_FIELDS, Application, ExplainRequest
+from credit_assets.serving.history import History
+from credit_assets.serving.schemas import (
+    REQUIRED_FIELDS,
+    Application,
+    ExplainRequest,
+    PredictRequest,
+)
 from credit_assets.serving.scorer import Scorer
 from credit_assets.serving.store import ClientStore, UnknownClientError
 
@@ -50,6 +56,48 @@ def test_side_table_features_of_a_new_applicant_are_missing(
     aligned = computed.reindex(columns=scorer.model.feature_names)
     assert bool(aligned.filter(like="BURO_").isna().to_numpy().all())
     assert not any(c.startswith(("BURO_", "PREV_", "INSTAL_")) for c in computed.columns)
+
+
+def _history_of(lake: DataLake, sk_id: int) -> dict[str, list[dict[str, Any]]]:
+    tables = ("bureau", "previous_application", "POS_CASH_balance", "installments_payments")
+    history = {}
+    for table in tables:
+        rows = pl.read_parquet(lake.raw_table(table)).filter(pl.col("SK_ID_CURR") == sk_id)
+        history[table] = [
+            {k: v for k, v in r.items() if v is not None} for r in rows.rows(named=True)
+        ]
+    return history
+
+
+def test_concurrent_new_applicants_keep_their_own_histories(
+    scorer: Scorer, lake: DataLake, features: pd.DataFrame
+) -> None:
+    train = pl.read_parquet(lake.raw_table("application_train")).drop("TARGET").head(40)
+    bureau = set(pl.read_parquet(lake.raw_table("bureau"))["SK_ID_CURR"])
+    chosen = [r for r in train.rows(named=True) if r["SK_ID_CURR"] in bureau][:2]
+    requests = [
+        PredictRequest.model_validate(
+            {"application": {k: v for k, v in row.items() if v is not None}}
+            | ({"history": _history_of(lake, row["SK_ID_CURR"])} if with_history else {})
+        )
+        for row in chosen
+        for with_history in (True, False)
+    ]
+    together = [p.probability for p in scorer.predict_new(requests)]
+    alone = [scorer.predict(r).probability for r in requests]
+    assert together == pytest.approx(alone, abs=1e-9)
+    assert len(set(together)) == len(requests)  # each request scored on its own history
+
+
+def test_monthly_rows_of_a_loan_not_among_previous_applications_are_accepted() -> None:
+    # The Kaggle files hold many POS, instalment and card rows whose SK_ID_PREV has no row in
+    # previous_application: the features read them through SK_ID_CURR, so they count.
+    history = History.model_validate(
+        {"POS_CASH_balance": [{"SK_ID_PREV": 3, "MONTHS_BALANCE": -2, "SK_DPD": 0}]}
+    )
+    assert history.tables()["POS_CASH_balance"] == [
+        {"SK_ID_PREV": 3, "MONTHS_BALANCE": -2, "SK_DPD": 0}
+    ]
 
 
 def test_explanations_are_exact(scorer: Scorer, ids: list[int]) -> None:

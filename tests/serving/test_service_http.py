@@ -10,10 +10,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import polars as pl
 import pytest
 from starlette.testclient import TestClient
 
+from credit_assets.defs.resources import DataLake
+from credit_assets.features.common import KEY as SK_ID
+from credit_assets.kaggle import SIDE_TABLES
 from credit_assets.models import ScoringModel
+from credit_assets.serving.history import MAX_HISTORY_ROWS
 from credit_assets.serving.schemas import MAX_BATCH_IDS
 
 
@@ -114,6 +119,75 @@ def test_explain_a_new_application(client: TestClient, application: dict[str, An
     assert answer.status_code == 200 and len(answer.json()["reasons"]) == 3
 
 
+@pytest.fixture(scope="module")
+def with_history(lake: DataLake, features: pd.DataFrame) -> tuple[int, dict[str, Any]]:
+    """A known training client with rows in every side table, as a new applicant's request:
+    their raw application and every raw row the lake holds for them."""
+    tables = {t: pl.read_parquet(lake.raw_table(t)) for t in (*SIDE_TABLES, "application_train")}
+    owners = [set(tables[t][SK_ID]) for t in SIDE_TABLES if t != "bureau_balance"]
+    sk_id = min(set.intersection(*owners) & set(features.index))
+    application = tables["application_train"].filter(pl.col(SK_ID) == sk_id).drop("TARGET")
+    history = {t: _rows(tables[t].filter(pl.col(SK_ID) == sk_id)) for t in SIDE_TABLES
+               if t != "bureau_balance"}  # fmt: skip
+    credits = [r["SK_ID_BUREAU"] for r in history["bureau"]]
+    history["bureau_balance"] = _rows(
+        tables["bureau_balance"].filter(pl.col("SK_ID_BUREAU").is_in(credits))
+    )
+    return sk_id, {"application": _rows(application)[0], "history": history}
+
+
+def _rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
+    return [{k: v for k, v in r.items() if v is not None} for r in frame.rows(named=True)]
+
+
+def test_a_new_applicant_with_history_scores_as_the_known_client(
+    client: TestClient,
+    champion: ScoringModel,
+    features: pd.DataFrame,
+    with_history: tuple[int, dict[str, Any]],
+) -> None:
+    sk_id, body = with_history
+    answer = client.post("/predict", json=body)
+    assert answer.status_code == 200
+    expected = champion.predict_proba(features.loc[[sk_id]])[0]
+    assert answer.json()["probability"] == pytest.approx(expected, abs=1e-6)
+    without = client.post("/predict", json={"application": body["application"]}).json()
+    assert without["probability"] != pytest.approx(expected, abs=1e-6)
+
+
+def test_histories_travel_with_their_applications(
+    client: TestClient, with_history: tuple[int, dict[str, Any]]
+) -> None:
+    _, body = with_history
+    application, history = body["application"], body["history"]
+    batch = {"applications": [application, application], "histories": [history, None]}
+    answer = client.post("/predict_batch", json=batch)
+    assert answer.status_code == 200
+    scores = [s["probability"] for s in answer.json()["predictions"]]
+    alone = [
+        client.post("/predict", json=one).json()["probability"]
+        for one in (body, {"application": application})
+    ]
+    assert scores == pytest.approx(alone, abs=1e-9)
+
+
+def test_explain_a_new_applicant_with_history(
+    client: TestClient, with_history: tuple[int, dict[str, Any]]
+) -> None:
+    _, body = with_history
+    answer = client.post("/explain", json={**body, "top_k": 20})
+    assert answer.status_code == 200
+    explained = answer.json()
+    predicted = client.post("/predict", json=body).json()
+    assert explained["probability"] == pytest.approx(predicted["probability"], abs=1e-9)
+    assert any(r["feature"].startswith(SIDE_PREFIXES) for r in explained["reasons"])
+
+
+SIDE_PREFIXES = ("BURO_", "ACTIVE_", "CLOSED_", "PREV_", "APPROVED_", "REFUSED_", "POS_", "INSTAL_",
+                 "CC_")  # fmt: skip
+"""The prefixes of the side-table features (bureau, previous applications, monthly tables)."""
+
+
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_model_info(
     client: TestClient, champion: ScoringModel, features: pd.DataFrame, method: str
@@ -201,6 +275,88 @@ def test_bad_application_is_a_400_naming_the_field(
     answer = client.post("/predict", json={"application": _with(application, field, value)})
     assert answer.status_code == 400, case
     assert answer.json()["detail"][0]["loc"] == ["application", field]
+
+
+BUREAU_ROW = {"SK_ID_BUREAU": 1, "CREDIT_ACTIVE": "Active", "DAYS_CREDIT": -400}
+BAD_HISTORY: list[tuple[str, dict[str, Any], list[Any]]] = [
+    ("unknown table", {"loans": []}, ["history", "loans"]),
+    ("table not a list", {"bureau": BUREAU_ROW}, ["history", "bureau"]),
+    ("unknown column", {"bureau": [BUREAU_ROW | {"SCORE": 1}]}, ["history", "bureau", 0, "SCORE"]),
+    ("missing link key", {"previous_application": [{"AMT_CREDIT": 1.0}]},
+     ["history", "previous_application", 0, "SK_ID_PREV"]),
+    ("number as text", {"bureau": [BUREAU_ROW | {"AMT_CREDIT_SUM": "1000"}]},
+     ["history", "bureau", 0, "AMT_CREDIT_SUM"]),
+    ("integer given a fraction", {"bureau": [BUREAU_ROW | {"DAYS_CREDIT": -1.5}]},
+     ["history", "bureau", 0, "DAYS_CREDIT"]),
+    ("credit opened after the application", {"bureau": [BUREAU_ROW | {"DAYS_CREDIT": 3}]},
+     ["history", "bureau", 0, "DAYS_CREDIT"]),
+    ("negative amount", {"installments_payments": [{"SK_ID_PREV": 1, "AMT_PAYMENT": -5.0}]},
+     ["history", "installments_payments", 0, "AMT_PAYMENT"]),
+    ("month after the application", {"POS_CASH_balance": [{"SK_ID_PREV": 1, "MONTHS_BALANCE": 2}]},
+     ["history", "POS_CASH_balance", 0, "MONTHS_BALANCE"]),
+    ("unknown status", {"credit_card_balance": [{"SK_ID_PREV": 1, "NAME_CONTRACT_STATUS": "Late"}]},
+     ["history", "credit_card_balance", 0, "NAME_CONTRACT_STATUS"]),
+    ("rows of two clients", {"bureau": [BUREAU_ROW | {"SK_ID_CURR": 5},
+                                        BUREAU_ROW | {"SK_ID_BUREAU": 2, "SK_ID_CURR": 6}]},
+     ["history", "bureau", 1, "SK_ID_CURR"]),
+    ("repeated credit", {"bureau": [BUREAU_ROW, BUREAU_ROW]},
+     ["history", "bureau", 1, "SK_ID_BUREAU"]),
+    ("monthly status of an unknown credit",
+     {"bureau": [BUREAU_ROW], "bureau_balance": [{"SK_ID_BUREAU": 9, "MONTHS_BALANCE": -1}]},
+     ["history", "bureau_balance", 0, "SK_ID_BUREAU"]),
+    ("too many rows", {"bureau": [BUREAU_ROW | {"SK_ID_BUREAU": i}
+                                  for i in range(MAX_HISTORY_ROWS["bureau"] + 1)]},
+     ["history", "bureau"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("case", "history", "loc"), BAD_HISTORY, ids=[c[0] for c in BAD_HISTORY])
+def test_bad_history_is_a_400_naming_table_row_and_field(
+    client: TestClient, application: dict[str, Any], case: str, history: Any, loc: list[Any]
+) -> None:
+    answer = client.post("/predict", json={"application": application, "history": history})
+    assert answer.status_code == 400, case
+    assert answer.json()["detail"][0]["loc"] == loc
+
+
+def test_history_rows_of_another_client_than_the_application_are_a_400(
+    client: TestClient, application: dict[str, Any]
+) -> None:
+    other = application["SK_ID_CURR"] + 1
+    history = {"bureau": [BUREAU_ROW | {"SK_ID_CURR": other}]}
+    answer = client.post("/predict", json={"application": application, "history": history})
+    assert answer.status_code == 400
+    assert answer.json()["detail"][0]["loc"] == ["history", "bureau", 0, "SK_ID_CURR"]
+    assert f"SK_ID_CURR {other} is not {application['SK_ID_CURR']}" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "loc"),
+    [
+        ("/predict", {"sk_id_curr": 1, "history": {}}, ["history"]),
+        ("/explain", {"sk_id_curr": 1, "history": {}}, ["history"]),
+        ("/predict_batch", {"sk_id_curr": [1], "histories": [None]}, ["histories"]),
+        ("/predict_batch", {"applications": [{}], "histories": [None]},
+         ["applications", 0, "AMT_INCOME_TOTAL"]),
+    ],
+    ids=["known id", "explain a known id", "batch of ids", "invalid application"],
+)  # fmt: skip
+def test_a_history_goes_with_a_new_application_only(
+    client: TestClient, path: str, body: dict[str, Any], loc: list[Any]
+) -> None:
+    answer = client.post(path, json=body)
+    assert answer.status_code == 400 and answer.json()["detail"][0]["loc"] == loc
+
+
+def test_a_batch_needs_one_history_per_application(
+    client: TestClient, application: dict[str, Any]
+) -> None:
+    body = {"applications": [application, application], "histories": [None]}
+    answer = client.post("/predict_batch", json=body)
+    assert answer.status_code == 400 and answer.json()["detail"][0]["loc"] == ["histories"]
+    bad = {"bureau": [BUREAU_ROW | {"DAYS_CREDIT": 3}]}
+    answer = client.post("/predict_batch", json={**body, "histories": [None, bad]})
+    assert answer.json()["detail"][0]["loc"] == ["histories", 1, "bureau", 0, "DAYS_CREDIT"]
 
 
 @pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity"])

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 
+import polars as pl
 import pytest
 
+from credit_assets.defs.resources import DataLake
 from credit_assets.kaggle import DAYS_SENTINEL
 from credit_assets.serving.schemas import ExplainRequest, PredictRequest
 from credit_assets.serving.scorer import Scorer
@@ -149,6 +152,44 @@ def test_a_new_applicant_is_scored_from_the_form(explainer: Explainer, scorer: S
     assert _field(page, "probability") == percent(expected.probability)
     with pytest.raises(Problem, match="Annual income: Field required"):
         explainer.score_new(fields.form_values({"AMT_CREDIT": 5e5}))
+
+
+def test_a_new_applicant_is_scored_with_the_pasted_history(
+    explainer: Explainer, scorer: Scorer, lake: DataLake
+) -> None:
+    values = fields.form_values(
+        {"AMT_INCOME_TOTAL": 2e5, "AMT_CREDIT": 5e5, "AMT_ANNUITY": 2.5e4, "DAYS_BIRTH": -12000}
+    )
+    bureau = pl.read_parquet(lake.raw_table("bureau")).head(3)
+    rows = [{k: v for k, v in r.items() if v is not None} for r in bureau.rows(named=True)]
+    history = {"bureau": [r for r in rows if r["SK_ID_CURR"] == rows[0]["SK_ID_CURR"]]}
+    page = explainer.score_new(values, json.dumps(history))
+    body = {"application": fields.application_from(values), "history": history}
+    expected = scorer.predict(PredictRequest.model_validate(body))
+    without = scorer.predict(PredictRequest.model_validate({"application": body["application"]}))
+    assert _field(page, "probability") == percent(expected.probability)
+    assert expected.probability != without.probability
+
+
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [
+        ('{"bureau": [', "not valid JSON"),
+        ("[1, 2]", "must be a JSON object of tables"),
+        ('{"bureau": [{"SK_ID_BUREAU": 1, "DAYS_CREDIT": 5}]}',
+         "Credit history, table bureau, row 1, field DAYS_CREDIT: Value error, must be between"),
+        ('{"loans": []}', "Credit history, table loans: Extra inputs are not permitted"),
+    ],
+    ids=["broken JSON", "not an object", "day ahead", "unknown table"],
+)  # fmt: skip
+def test_a_bad_history_is_a_message_naming_table_row_and_field(
+    explainer: Explainer, typed: str, says: str
+) -> None:
+    values = fields.form_values(
+        {"AMT_INCOME_TOTAL": 2e5, "AMT_CREDIT": 5e5, "AMT_ANNUITY": 2.5e4, "DAYS_BIRTH": -12000}
+    )
+    with pytest.raises(Problem, match=re.escape(says)):
+        explainer.score_new(values, typed)
 
 
 def test_the_form_speaks_years_and_the_file_speaks_days() -> None:

@@ -96,7 +96,7 @@ def test_a_new_applicant_is_scored_as_the_api_scores_them(
     values = fields.form_values(
         {"AMT_INCOME_TOTAL": 1.8e5, "AMT_CREDIT": 6e5, "AMT_ANNUITY": 3e4, "DAYS_BIRTH": -15000}
     )
-    page = ui.predict(*values, api_name="/score_new")
+    page = ui.predict(*values, "", api_name="/score_new")
     application = {k: v for k, v in fields.application_from(values).items() if v is not None}
     answer = _predict(served, served_key, {"application": application})
     assert _field(page, "probability") == f"{100 * answer['probability']:.1f} %"

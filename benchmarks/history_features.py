@@ -1,0 +1,109 @@
+"""A new applicant's feature row with and without their credit history, in process.
+
+Usage:
+    python benchmarks/history_features.py [--clients 2000] [--repeats 30] [--batch 16]
+
+Generates a small synthetic dataset, builds its client table as the pipeline does (``build_all``)
+and picks applicants with a typical history (a few bureau credits with their months, a few
+previous applications with their monthly rows). Prints the median and best milliseconds per call
+of ``new_client_features``: the application alone (the columns the service computes for an
+applicant without history), with the history, and ``--batch`` applicants with their histories in
+one call (what the service's thread batcher does with concurrent requests), per applicant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from credit_assets.features.application import application_features
+from credit_assets.features.build import build_all, clean
+from credit_assets.features.common import KEY
+from credit_assets.features.serving import FeatureSpec, new_client_features, raw_application
+from credit_assets.ingest import read_table
+from credit_assets.ingest.source import locate_source
+from credit_assets.kaggle import SIDE_TABLES, TABLES
+from credit_assets.synth.generate import write_dataset
+
+
+def timings_ms(task: Callable[[], Any], repeats: int) -> tuple[float, float]:
+    """Median and best milliseconds of ``task`` over ``repeats`` calls, after a warm-up."""
+    task()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        task()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times), min(times)
+
+
+def history_of(raw: dict[str, pl.DataFrame], sk_id: int) -> dict[str, list[dict[str, Any]]]:
+    owned = {t: raw[t].filter(pl.col(KEY) == sk_id) for t in SIDE_TABLES if t != "bureau_balance"}
+    credits = owned["bureau"].get_column("SK_ID_BUREAU").implode()
+    owned["bureau_balance"] = raw["bureau_balance"].filter(pl.col("SK_ID_BUREAU").is_in(credits))
+    return {t: [_given(r) for r in frame.rows(named=True)] for t, frame in owned.items()}
+
+
+def _given(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if v is not None and k != "TARGET"}
+
+
+def typical_clients(raw: dict[str, pl.DataFrame], count: int) -> list[int]:
+    """Clients with 3-7 bureau credits and 3-7 previous applications."""
+    sizes = [
+        raw[t].group_by(KEY).len().filter(pl.col("len").is_between(3, 7)).select(KEY)
+        for t in ("bureau", "previous_application")
+    ]
+    both = sizes[0].join(sizes[1], on=KEY).sort(KEY)
+    return both.get_column(KEY).head(count).to_list()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=2_000)
+    parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--batch", type=int, default=16)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        source = write_dataset(Path(folder), args.clients, args.clients // 5, seed=1, workers=1)
+        files = locate_source(source)
+        raw = {t: pl.from_arrow(read_table(files.file(t)).data) for t in TABLES}
+    raw = {t: frame for t, frame in raw.items() if isinstance(frame, pl.DataFrame)}
+    table, _ = build_all({t: frame.lazy() for t, frame in raw.items()})
+    spec = FeatureSpec.of(table)
+    produced = set(clean(application_features(raw_application({}).lazy()).collect()).columns)
+    application_spec = FeatureSpec(
+        tuple(c for c in spec.columns if c in produced),
+        tuple(c for c in spec.categorical if c in produced),
+    )
+    ids = typical_clients(raw, args.batch)
+    everyone = pl.concat([raw["application_train"].drop("TARGET"), raw["application_test"]])
+    applications = [_given(everyone.filter(pl.col(KEY) == i).row(0, named=True)) for i in ids]
+    histories = [history_of(raw, i) for i in ids]
+    rows = {t: sum(len(h[t]) for h in histories) / len(ids) for t in SIDE_TABLES}
+    print(f"{len(spec.columns)} feature columns; mean rows per applicant: "
+          + ", ".join(f"{t} {n:.0f}" for t, n in rows.items()))  # fmt: skip
+    n = args.repeats
+    cases = {
+        "application alone": lambda: new_client_features(applications[0], application_spec),
+        "with history": lambda: new_client_features(applications[0], spec, histories[0]),
+        f"{len(ids)} with history, per applicant": lambda: new_client_features(
+            applications, spec, histories
+        ),
+    }
+    print(f"new_client_features, median and best of {n} calls (ms):")
+    for name, task in cases.items():
+        median, best = timings_ms(task, n)
+        per = len(ids) if name.startswith(str(len(ids))) else 1
+        print(f"  {name:<32} {median / per:7.1f} {best / per:7.1f}")
+
+
+if __name__ == "__main__":
+    main()

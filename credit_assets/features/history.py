@@ -1,0 +1,98 @@
+"""A new applicant's side-table features, from the rows of their credit history.
+
+The rows become Polars frames typed as the raw layer types the Kaggle CSVs (the table's Kaggle
+dtypes; text the CSV reader takes for missing, such as ``NA``, made missing), and go through the
+batch's own feature groups (:data:`build.SIDE_GROUPS`): a feature is defined once, and an
+applicant sent with the rows the data files hold for a client gets that client's features.
+
+Several applicants are computed together: each one's rows are keyed by the applicant's position
+(their ``SK_ID_CURR``, given or not, plays no part), and each one's ``SK_ID_BUREAU`` values are
+renumbered so that two applicants' credits cannot meet in the ``bureau_balance`` join.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import polars as pl
+
+from credit_assets.features.build import SIDE_GROUPS
+from credit_assets.features.common import KEY
+from credit_assets.kaggle import MISSING_TEXT, SIDE_TABLES, schema
+
+HistoryRows = Mapping[str, Sequence[Mapping[str, Any]]]
+"""A credit history as plain data: rows (Kaggle column -> value) by Kaggle side-table name."""
+
+CREDIT_KEY = "SK_ID_BUREAU"
+_RAW_TYPES = {"int64": pl.Int64, "float64": pl.Float64, "object": pl.String}
+_MISSING_TEXT = frozenset(MISSING_TEXT)
+
+
+def has_rows(histories: Sequence[HistoryRows | None]) -> bool:
+    """Whether any applicant's history holds a row."""
+    return any(rows for history in histories if history for rows in history.values())
+
+
+def side_tables(histories: Sequence[HistoryRows | None]) -> dict[str, pl.LazyFrame]:
+    """Every side table of the applicants' histories, typed like the raw layer's Parquet.
+
+    Applicant ``i``'s rows get ``SK_ID_CURR = i`` (``bureau_balance`` has no such column); a
+    table nobody gave is empty.
+
+    Raises:
+        ValueError: naming the table, if a row holds a column the table does not have.
+    """
+    credits: dict[tuple[int, Any], int] = {}
+    tables = {}
+    for table in SIDE_TABLES:
+        owned = KEY in schema(table).columns  # bureau_balance rows belong to a credit only
+        rows: list[Mapping[str, Any]] = []
+        for position, history in enumerate(histories):
+            for row in (history or {}).get(table, ()):
+                keyed = {**row, KEY: position} if owned else dict(row)
+                if CREDIT_KEY in row:
+                    credit = credits.setdefault((position, row[CREDIT_KEY]), len(credits))
+                    keyed[CREDIT_KEY] = credit
+                rows.append(keyed)
+        tables[table] = _typed(table, rows).lazy()
+    return tables
+
+
+def side_features(histories: Sequence[HistoryRows | None]) -> list[pl.DataFrame]:
+    """Every side-table feature group of the applicants who have rows, keyed by position.
+
+    A group whose main table nobody gave is left out: as in the batch, where a client without
+    such rows gets missing values for the whole group.
+    """
+    tables = side_tables(histories)
+    return [
+        group.build(tables)
+        for group in SIDE_GROUPS
+        if any((history or {}).get(group.tables[0]) for history in histories)
+    ]
+
+
+def _typed(table: str, rows: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
+    spec = schema(table)
+    types = {c: _RAW_TYPES[d] for c, d in zip(spec.columns, spec.dtypes, strict=True)}
+    unknown = sorted({c for row in rows for c in row} - set(types))
+    if unknown:
+        raise ValueError(f"not {table} columns: {unknown}")
+    return pl.DataFrame(
+        {
+            column: pl.Series(
+                column, [_raw_value(row.get(column)) for row in rows], dtype=dtype, strict=False
+            )
+            for column, dtype in types.items()
+        }
+    )
+
+
+def _raw_value(value: Any) -> Any:
+    """The value as the raw layer would hold it: NaN and missing-value text made missing."""
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, str) and value in _MISSING_TEXT:
+        return None
+    return value

@@ -1,0 +1,185 @@
+"""A new applicant's credit history: the service's feature row equals the batch's.
+
+Clients of the small generated dataset are sent as new applicants with exactly the rows the raw
+tables hold for them, through the request schema (``History``) as the service receives them;
+their feature rows must be the rows ``build_all`` computed for their ids.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import pytest
+
+from credit_assets.defs.resources import DataLake
+from credit_assets.defs.training.assets import features_path
+from credit_assets.features.common import KEY
+from credit_assets.features.serving import FeatureSpec, new_client_features
+from credit_assets.kaggle import MISSING_TEXT, SIDE_TABLES, schema
+from credit_assets.serving.history import ROW_MODELS, History
+
+SAMPLE = 50
+POLARS_TYPES = {"int64": pl.Int64, "float64": pl.Float64, "object": pl.String}
+
+
+class Raw:
+    """The raw tables of the lake, and each client's application and history as JSON holds them."""
+
+    def __init__(self, lake: DataLake) -> None:
+        tables = ("application_train", "application_test", *SIDE_TABLES)
+        self.tables = {t: pl.read_parquet(lake.raw_table(t)) for t in tables}
+        self.features = pl.read_parquet(features_path(lake))
+
+    def application(self, sk_id: int) -> dict[str, Any]:
+        for table in ("application_train", "application_test"):
+            rows = self.tables[table].filter(pl.col(KEY) == sk_id).drop("TARGET", strict=False)
+            if rows.height:
+                return _given(rows.row(0, named=True))
+        raise KeyError(sk_id)
+
+    def history(self, sk_id: int) -> dict[str, list[dict[str, Any]]]:
+        owned = {
+            t: self.tables[t].filter(pl.col(KEY) == sk_id)
+            for t in SIDE_TABLES
+            if t != "bureau_balance"
+        }
+        credits = owned["bureau"].get_column("SK_ID_BUREAU").implode()
+        owned["bureau_balance"] = self.tables["bureau_balance"].filter(
+            pl.col("SK_ID_BUREAU").is_in(credits)
+        )
+        return {t: [_given(r) for r in frame.rows(named=True)] for t, frame in owned.items()}
+
+    def clients_without(self, table: str) -> set[int]:
+        return set(self.features[KEY]) - set(self.tables[table][KEY])
+
+
+@pytest.fixture(scope="module")
+def raw(lake: DataLake) -> Raw:
+    return Raw(lake)
+
+
+@pytest.fixture(scope="module")
+def sample(raw: Raw) -> list[int]:
+    """About 50 clients: drawn at random, plus some without bureau, previous or card rows."""
+    everyone = sorted(raw.features[KEY])
+    picked = random.Random(3).sample(everyone, SAMPLE - 6)
+    for table in ("bureau", "previous_application", "credit_card_balance"):
+        picked += sorted(raw.clients_without(table) - set(picked))[:2]
+    return picked
+
+
+def test_history_gives_the_batch_feature_rows(raw: Raw, sample: list[int]) -> None:
+    spec = FeatureSpec.of(raw.features)
+    histories = [History.model_validate(raw.history(i)).tables() for i in sample]
+    for table in ("bureau", "previous_application", "credit_card_balance"):
+        assert any(h[table] for h in histories) and any(not h[table] for h in histories), table
+
+    computed = new_client_features([raw.application(i) for i in sample], spec, histories)
+
+    expected = _rows_of(raw.features, sample, spec)
+    assert_same_rows(computed, expected, spec)
+
+
+def test_an_applicant_alone_gets_the_same_row_as_in_a_batch(raw: Raw, sample: list[int]) -> None:
+    spec = FeatureSpec.of(raw.features)
+    sk_id = sample[0]
+    alone = new_client_features(raw.application(sk_id), spec, raw.history(sk_id))
+    assert_same_rows(alone, _rows_of(raw.features, [sk_id], spec), spec)
+
+
+def test_row_order_and_sk_id_curr_in_rows_change_nothing(raw: Raw, sample: list[int]) -> None:
+    spec = FeatureSpec.of(raw.features)
+    busy = max(sample, key=lambda i: sum(len(rows) for rows in raw.history(i).values()))
+    application, history = raw.application(busy), raw.history(busy)
+    reordered = {t: list(reversed(rows)) for t, rows in history.items()}
+    without_id = {t: [_without(r, KEY) for r in rows] for t, rows in history.items()}
+    other_id = {t: [{**r, KEY: 7} if KEY in r else r for r in rows] for t, rows in history.items()}
+    variants = [history, reordered, without_id, other_id]
+    for variant in variants:
+        History.model_validate(variant)
+    applications = [application, application, _without(application, KEY), {**application, KEY: 7}]
+
+    rows = new_client_features(applications, spec, variants)
+
+    for position in range(1, len(variants)):
+        assert_same_rows(rows.iloc[[position]], rows.iloc[[0]], spec)
+
+
+def test_an_empty_history_is_no_history(raw: Raw, sample: list[int]) -> None:
+    spec = FeatureSpec.of(raw.features)
+    application = raw.application(sample[0])
+    empty = new_client_features(application, spec, {t: [] for t in SIDE_TABLES})
+    assert_same_rows(empty, new_client_features(application, spec), spec)
+
+
+def test_every_real_side_table_row_validates(real_dir: Path) -> None:
+    files = {
+        "bureau": ["heads/bureau.csv", "samples/bureau_random20k.csv.gz"],
+        "bureau_balance": ["heads/bureau_balance.csv", "samples/bureau_balance_random20k.csv.gz"],
+        "previous_application": [
+            "heads/previous_application.csv",
+            "samples/previous_application_head10k.csv.gz",
+            "linked/previous_application_ids_100002-100998.csv",
+        ],
+        "POS_CASH_balance": [
+            "heads/POS_CASH_balance.csv",
+            "samples/POS_CASH_balance_random20k.csv.gz",
+        ],
+        "credit_card_balance": [
+            "heads/credit_card_balance.csv",
+            "samples/credit_card_balance_random20k.csv.gz",
+        ],
+        "installments_payments": [
+            "heads/installments_payments.csv",
+            "samples/installments_payments_random20k.csv.gz",
+        ],
+    }
+    for table, names in files.items():
+        spec = schema(table)
+        types = {c: POLARS_TYPES[d] for c, d in zip(spec.columns, spec.dtypes, strict=True)}
+        for name in names:
+            path = real_dir / name
+            if not path.exists():
+                continue
+            frame = pl.read_csv(path, schema_overrides=types, null_values=list(MISSING_TEXT))
+            for position, row in enumerate(frame.rows(named=True)):
+                try:
+                    ROW_MODELS[table].model_validate(_given(row))
+                except ValueError as error:
+                    pytest.fail(f"{name} row {position} does not validate: {error}")
+
+
+def assert_same_rows(computed: pd.DataFrame, expected: pd.DataFrame, spec: FeatureSpec) -> None:
+    """Equal column by column: text exactly, numbers to 1e-6 (missing where missing)."""
+    assert list(computed.columns) == list(spec.columns)
+    for column in spec.columns:
+        got, want = computed[column], expected[column]
+        if column in spec.categorical:
+            assert got.fillna("<missing>").tolist() == want.fillna("<missing>").tolist(), column
+            continue
+        got_values = got.to_numpy(np.float64, na_value=np.nan)
+        want_values = want.to_numpy(np.float64, na_value=np.nan)
+        np.testing.assert_allclose(
+            got_values, want_values, rtol=1e-6, atol=1e-6, equal_nan=True, err_msg=column
+        )
+
+
+def _rows_of(features: pl.DataFrame, ids: list[int], spec: FeatureSpec) -> pd.DataFrame:
+    order = pl.DataFrame({KEY: ids})
+    rows = order.join(features, on=KEY, how="left", maintain_order="left")
+    return rows.select(spec.columns).to_pandas()
+
+
+def _given(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A row as a JSON request carries it: fields without a value left out."""
+    return {k: v for k, v in row.items() if v is not None}
+
+
+def _without(row: Mapping[str, Any], column: str) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k != column}
