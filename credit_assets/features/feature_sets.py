@@ -22,6 +22,21 @@ from credit_assets.features.serving import raw_application
 
 FeatureSet = Literal["history", "application_only"]
 FEATURE_SETS: tuple[FeatureSet, ...] = ("history", "application_only")
+PROTECTED_ATTRIBUTES = ("CODE_GENDER",)
+"""Never model inputs nor reasons: they stay in the modelling frames for fairness monitoring."""
+FIGURE_KINDS = {
+    "out_of_fold": (
+        "cv_auc_mean, cv_auc_std, oof_auc, oof_business_cost (cross-fitted: calibration and"
+        " threshold fitted on the other folds), oof_business_cost_in_sample (calibration,"
+        " threshold and cost on the same out-of-fold rows: optimistic, for reference)"
+    ),
+    "holdout": (
+        "holdout_auc, business_cost, accuracy, recall, brier and their *_ci 95 % bootstrap"
+        " intervals; the holdout summary and the group rates"
+    ),
+}
+"""Which reported figures are out-of-fold (they chose the champion) and which are measured once
+on the holdout, as the report, the model card and ``/model_info`` say."""
 
 
 @cache

@@ -14,12 +14,10 @@ from imblearn.under_sampling import RandomUnderSampler
 from pandas.core.util.hashing import hash_pandas_object
 from sklearn.model_selection import train_test_split
 
-from credit_assets.features.feature_sets import FeatureSet, columns_of
+from credit_assets.features.feature_sets import PROTECTED_ATTRIBUTES, FeatureSet, columns_of
 
 KEY = "SK_ID_CURR"
 TARGET = "TARGET"
-PROTECTED_ATTRIBUTES = ("CODE_GENDER",)
-"""Never model inputs: they stay in the modelling frames for fairness monitoring only."""
 
 
 def labelled_clients(features: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:

@@ -21,8 +21,8 @@ import pandas as pd
 from numpy.typing import NDArray
 from sklearn.metrics import roc_auc_score
 
+from credit_assets.features.feature_sets import FIGURE_KINDS, PROTECTED_ATTRIBUTES
 from credit_assets.models.cost import bayes_threshold, confusion
-from credit_assets.models.data import PROTECTED_ATTRIBUTES
 
 TRUTH_FILE = Path("_truth") / "true_default_probability.csv"
 CANDIDATE_FIELDS = (
@@ -46,17 +46,6 @@ MIN_GROUP_SIZE = 30
 INTERVALS = {
     "holdout_auc_ci": ("holdout_auc_ci_low", "holdout_auc_ci_high"),
     "business_cost_ci": ("business_cost_ci_low", "business_cost_ci_high"),
-}
-FIGURE_KINDS = {
-    "out_of_fold": (
-        "cv_auc_mean, cv_auc_std, oof_auc, oof_business_cost (cross-fitted: calibration and"
-        " threshold fitted on the other folds), oof_business_cost_in_sample (calibration,"
-        " threshold and cost on the same out-of-fold rows: optimistic, for reference)"
-    ),
-    "holdout": (
-        "holdout_auc, business_cost, accuracy, recall, brier and their *_ci 95 % bootstrap"
-        " intervals; the holdout summary and the group rates"
-    ),
 }
 AGE_DECISION = (
     "Age (DAYS_BIRTH and the features derived from it) stays a model input: it is a lawful"

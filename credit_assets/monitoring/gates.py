@@ -25,7 +25,8 @@ HOLDOUT = "holdout_hash"
 REDEPLOY_MARGIN = 0.005
 """Business cost per client the new champion may exceed the served one by (about a tenth of
 the bootstrap interval's width on the demo holdout)."""
-MIN_COMPARISON_CLIENTS = 500
+MIN_COMPARISON_CLIENTS = 100
+"""Below this many clients unseen by the served model, the comparison is not made."""
 
 
 def holdout_metrics(model: ScoringModel, holdout: pd.DataFrame) -> dict[str, float | str]:
@@ -79,6 +80,7 @@ def judge_redeploy(
     served: ScoringModel | None,
     holdout: pd.DataFrame,
     tolerance: float = REDEPLOY_MARGIN,
+    min_clients: int = MIN_COMPARISON_CLIENTS,
 ) -> RedeployVerdict:
     """Score the new champion and the served model on the same labelled clients, which neither
     trained on, and compare.
@@ -88,6 +90,7 @@ def judge_redeploy(
         served: The model in service, ``None`` when nothing is served yet.
         holdout: The new champion's holdout (``TARGET`` and the feature columns).
         tolerance: Extra business cost per client accepted (see :func:`champion_is_not_worse`).
+        min_clients: The fewest clients unseen by the served model to compare on.
 
     Returns:
         Not allowed, with the reason, when the new champion costs more than the margin allows,
@@ -95,26 +98,25 @@ def judge_redeploy(
         real cost), or when too few clients are left that the served model did not learn from.
     """
     if served is None:
-        return RedeployVerdict(
-            True, "nothing is served yet", float(holdout_metrics(new, holdout)[COST])
-        )
-    if served.training_ids is not None:
-        holdout = holdout.loc[~holdout.index.isin(served.training_ids)]
-    new_metrics = holdout_metrics(new, holdout)
-    new_cost = float(new_metrics[COST])
-    if len(holdout) < MIN_COMPARISON_CLIENTS:
-        reason = (
-            f"only {len(holdout)} holdout clients are unseen by the served model"
-            f" {served.version} (at least {MIN_COMPARISON_CLIENTS} are needed to compare)"
-        )
-        return RedeployVerdict(False, reason, new_cost)
+        cost = float(holdout_metrics(new, holdout)[COST])
+        return RedeployVerdict(True, "nothing is served yet", cost)
     missing = [name for name in served.feature_names if name not in holdout.columns]
     if missing:
         reason = (
             f"the holdout lacks {len(missing)} feature(s) of the served model {served.version}"
             f" (e.g. {', '.join(missing[:3])}), so the two cannot be compared on it"
         )
-        return RedeployVerdict(False, reason, new_cost)
+        return RedeployVerdict(False, reason, float(holdout_metrics(new, holdout)[COST]))
+    if served.training_ids is not None:
+        holdout = holdout.loc[~holdout.index.isin(served.training_ids)]
+    if len(holdout) < min_clients:
+        reason = (
+            f"only {len(holdout)} holdout clients are unseen by the served model"
+            f" {served.version} (at least {min_clients} are needed to compare)"
+        )
+        return RedeployVerdict(False, reason, float("nan"))
+    new_metrics = holdout_metrics(new, holdout)
+    new_cost = float(new_metrics[COST])
     served_metrics = holdout_metrics(served, holdout)
     served_cost = float(served_metrics[COST])
     allowed = champion_is_not_worse(new_metrics, served_metrics, tolerance)

@@ -23,11 +23,10 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from credit_assets.features.application import application_features
 from credit_assets.features.build import clean
+from credit_assets.features.feature_sets import FIGURE_KINDS, PROTECTED_ATTRIBUTES
 from credit_assets.features.history import HistoryRows, has_rows
 from credit_assets.features.serving import FeatureSpec, new_client_features, raw_application
 from credit_assets.models import ScoringModel
-from credit_assets.models.data import PROTECTED_ATTRIBUTES
-from credit_assets.models.evaluation import FIGURE_KINDS
 from credit_assets.serving import bundle, whatif
 from credit_assets.serving.bundle import ModelCard
 from credit_assets.serving.history import HistoryRules

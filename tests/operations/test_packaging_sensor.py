@@ -27,8 +27,8 @@ from credit_assets.serving.bundle import MODEL_FILE
 # Five holdout clients; the first feature is the probability itself. At threshold 0.5 every
 # decision is right (cost 0); at 0.95 the three defaulters are accepted (cost 3 x 10 / 5 = 6).
 HOLDOUT = pd.DataFrame(
-    {"p": [0.9, 0.1, 0.8, 0.2, 0.7], TARGET: [1, 0, 1, 0, 1]},
-    index=pd.Index([100_002, 100_003, 100_004, 100_005, 100_006], name=KEY),
+    {"p": [0.9, 0.1, 0.8, 0.2, 0.7] * 40, TARGET: [1, 0, 1, 0, 1] * 40},
+    index=pd.Index(range(100_002, 100_202), name=KEY),
 )
 GOOD, POOR = 0.5, 0.95
 
@@ -135,7 +135,7 @@ def test_a_worse_champion_is_skipped_with_the_reason(
     message = result.skip_message
     assert "champion v2 is not packaged" in message and "worse than the served model" in message
     assert "6.0000 against 0.0000 for the served model v1" in message
-    assert "same 5 holdout clients" in message
+    assert "same 200 holdout clients" in message
 
 
 @pytest.mark.parametrize(
@@ -190,6 +190,17 @@ def test_an_event_of_a_superseded_artefact_is_skipped(
 def test_a_served_model_the_holdout_cannot_score_is_not_replaced_blindly() -> None:
     verdict = judge_redeploy(model("v2", GOOD), model("v1", GOOD, "gone"), HOLDOUT)
     assert not verdict.allowed and "lacks 1 feature(s) of the served model v1" in verdict.reason
+
+
+def test_the_comparison_leaves_out_the_clients_the_served_model_learnt_from() -> None:
+    served = model("v1", GOOD)
+    served.training_ids = HOLDOUT.index.to_numpy()[:150]
+    verdict = judge_redeploy(model("v2", GOOD), served, HOLDOUT)
+    assert not verdict.allowed and "only 50 holdout clients are unseen" in verdict.reason
+    served.training_ids = HOLDOUT.index.to_numpy()[:50]
+    verdict = judge_redeploy(model("v2", GOOD), served, HOLDOUT)
+    assert verdict.allowed and "same 150 holdout clients, which neither model" in verdict.reason
+    assert "margin 0.0050" in verdict.reason
 
 
 def test_the_sensor_launches_the_packaging_job() -> None:

@@ -43,16 +43,17 @@ def test_a_new_application_is_logged_with_its_fields_only(tmp_path: Path) -> Non
     assert entry["client_id"] is None and entry["latency_ms"] > 0
 
 
+SCORE = {"threshold": 0.5, "model_version": "lgbm-1", "scored_on": "history"}
+
+
 def test_a_batch_of_known_clients_gives_one_entry_each(tmp_path: Path) -> None:
     request = BatchRequest.model_validate({"sk_id_curr": [100_001, 100_005]})
     answer = BatchPrediction.model_validate(
         {
-            "threshold": 0.5,
-            "model_version": "lgbm-1",
             "data_kind": "synthetic",
             "predictions": [
-                {"sk_id_curr": 100_001, "probability": 0.1, "decision": "accepted"},
-                {"sk_id_curr": 100_005, "probability": 0.7, "decision": "refused"},
+                {**SCORE, "sk_id_curr": 100_001, "probability": 0.1, "decision": "accepted"},
+                {**SCORE, "sk_id_curr": 100_005, "probability": 0.7, "decision": "refused"},
             ],
         }
     )

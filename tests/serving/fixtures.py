@@ -33,6 +33,7 @@ from credit_assets.defs.models.champion import champion_path, champion_record_pa
 from credit_assets.defs.resources import DataLake
 from credit_assets.defs.training.assets import features_path
 from credit_assets.features.build import build_all
+from credit_assets.features.feature_sets import FeatureSet
 from credit_assets.ingest import ingest_table
 from credit_assets.kaggle import TABLES
 from credit_assets.models import ScoringModel
@@ -40,6 +41,7 @@ from credit_assets.models.candidates import CANDIDATES
 from credit_assets.models.data import (
     KEY,
     dataset_hash,
+    for_feature_set,
     labelled_clients,
     split_train_holdout,
     undersample,
@@ -88,20 +90,24 @@ def lake(tiny_synthetic: Path, tmp_path_factory: pytest.TempPathFactory) -> Data
     return lake
 
 
-def train_quickly(lake: DataLake, candidate: str) -> ScoringModel:
+def train_quickly(
+    lake: DataLake, candidate: str, feature_set: FeatureSet = "history"
+) -> ScoringModel:
     """A candidate tuned by one trial on 2 folds, on the client table of ``lake``."""
     features = pd.read_parquet(features_path(lake))
     labels = pd.read_parquet(lake.raw_table("application_train"), columns=[KEY, "TARGET"])
-    train, holdout = split_train_holdout(labelled_clients(features, labels), 0.25, seed=5)
+    labelled = for_feature_set(labelled_clients(features, labels), feature_set)
+    train, holdout = split_train_holdout(labelled, 0.25, seed=5)
     result = train_candidate(
         CANDIDATES[candidate],
         train,
         undersample(train, seed=5),
         holdout,
-        lake.path("models", "optuna", f"{candidate}.db"),
+        lake.path("models", "optuna", f"{feature_set}-{candidate}.db"),
         QUICK,
         dataset_hash(train),
         "synthetic",
+        feature_set,
     )
     return result.model
 
@@ -119,6 +125,20 @@ def champion(lake: DataLake) -> ScoringModel:
     model.save(champion_path(lake))
     record = {"champion": model.name, "version": model.version}
     champion_record_path(lake).write_text(json.dumps(record))
+    save_application_only_champion(lake)
+    return model
+
+
+def save_application_only_champion(lake: DataLake) -> ScoringModel:
+    """A logistic-regression champion on the application's features only, saved where
+    ``application_only_champion_model`` saves it (once per lake)."""
+    path = champion_path(lake, "application_only")
+    if path.exists():
+        return ScoringModel.load(path)
+    model = train_quickly(lake, "logistic_regression", "application_only")
+    model.save(path)
+    record = {"champion": model.name, "version": model.version}
+    champion_record_path(lake, "application_only").write_text(json.dumps(record))
     return model
 
 
@@ -152,7 +172,12 @@ def scorer(
 ) -> Scorer:
     """The service's scorer on a bundle of the champion (what the BentoML model holds)."""
     folder = tmp_path_factory.mktemp("bundle")
-    write_bundle(folder, champion_path(lake), features_path(lake))
+    write_bundle(
+        folder,
+        champion_path(lake),
+        features_path(lake),
+        application_champion=champion_path(lake, "application_only"),
+    )
     return Scorer.load(folder)
 
 

@@ -14,6 +14,7 @@ import polars as pl
 import pytest
 from starlette.testclient import TestClient
 
+from credit_assets.defs.models.champion import champion_path
 from credit_assets.defs.resources import DataLake
 from credit_assets.features.common import KEY as SK_ID
 from credit_assets.kaggle import SIDE_TABLES
@@ -42,14 +43,22 @@ def test_predict_a_known_client(
     assert body["decision"] == ("refused" if expected >= champion.threshold else "accepted")
     assert body["model_version"] == champion.version
     assert body["data_kind"] == "synthetic"
+    assert body["scored_on"] == "history"
 
 
-def test_predict_a_new_application(client: TestClient, application: dict[str, Any]) -> None:
+def test_predict_a_new_application(
+    client: TestClient, application: dict[str, Any], lake: DataLake
+) -> None:
     answer = client.post("/predict", json={"application": application})
     assert answer.status_code == 200
     body = answer.json()
     assert body["sk_id_curr"] == application["SK_ID_CURR"] and 0.0 < body["probability"] < 1.0
     assert body["decision"] in {"accepted", "refused"}
+    # Without history the application-only champion answers, at its own threshold.
+    own = ScoringModel.load(champion_path(lake, "application_only"))
+    assert body["scored_on"] == "application_only"
+    assert body["model_version"] == own.version
+    assert body["threshold"] == pytest.approx(own.threshold)
 
 
 def test_an_application_needs_only_the_required_fields(client: TestClient) -> None:
@@ -73,7 +82,8 @@ def test_batch_of_ids_matches_single_predictions(
     assert [p["sk_id_curr"] for p in body["predictions"]] == ids
     single = client.post("/predict", json={"sk_id_curr": ids[3]}).json()
     assert body["predictions"][3]["probability"] == pytest.approx(single["probability"])
-    assert body["model_version"] == champion.version
+    assert {p["model_version"] for p in body["predictions"]} == {champion.version}
+    assert {p["scored_on"] for p in body["predictions"]} == {"history"}
 
 
 def test_batch_of_applications(client: TestClient, application: dict[str, Any]) -> None:
@@ -151,7 +161,11 @@ def test_a_new_applicant_with_history_scores_as_the_known_client(
     assert answer.status_code == 200
     expected = champion.predict_proba(features.loc[[sk_id]])[0]
     assert answer.json()["probability"] == pytest.approx(expected, abs=1e-6)
+    assert answer.json()["scored_on"] == "history"
+    by_id = client.post("/predict", json={"sk_id_curr": sk_id}).json()
+    assert answer.json()["probability"] == pytest.approx(by_id["probability"], abs=1e-6)
     without = client.post("/predict", json={"application": body["application"]}).json()
+    assert without["scored_on"] == "application_only"
     assert without["probability"] != pytest.approx(expected, abs=1e-6)
 
 
@@ -164,6 +178,8 @@ def test_histories_travel_with_their_applications(
     answer = client.post("/predict_batch", json=batch)
     assert answer.status_code == 200
     scores = [s["probability"] for s in answer.json()["predictions"]]
+    kinds = [s["scored_on"] for s in answer.json()["predictions"]]
+    assert kinds == ["history", "application_only"]
     alone = [
         client.post("/predict", json=one).json()["probability"]
         for one in (body, {"application": application})
@@ -202,6 +218,11 @@ def test_model_info(
     assert info["data_kind"] == "synthetic" and info["trained_at"] == champion.trained_at
     assert info["metrics"]["holdout_auc"] > 0.5
     assert info["bento_model"].startswith("credit_scoring_champion:")
+    assert info["features"] == champion.feature_names
+    assert "CODE_GENDER" in info["excluded_attributes"]
+    assert "CODE_GENDER" not in info["features"]
+    assert {m["scored_on"] for m in info["models"]} == {"history", "application_only"}
+    assert "cv_auc_mean" in info["figure_kinds"]["out_of_fold"]
 
 
 @pytest.mark.parametrize("path", ["/livez", "/readyz", "/metrics"])
