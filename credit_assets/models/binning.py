@@ -90,12 +90,12 @@ def quick_iv(frame: pd.DataFrame, y: NDArray[Any], quantiles: int = 10) -> pd.Se
     for column in categorical:
         codes = pd.factorize(frame[column].astype(object), use_na_sentinel=False)[0]
         bad_c = np.bincount(codes, weights=events)
-        good_c = np.bincount(codes) - bad_c
+        good_c = np.bincount(codes).astype(np.float64) - bad_c
         result[column] = float(_iv(bad_c[None, :], good_c[None, :])[0])
     return result.reindex(frame.columns)
 
 
-def _iv(bad: NDArray[np.float64], good: NDArray[np.float64]) -> NDArray[np.float64]:
+def _iv(bad: NDArray[Any], good: NDArray[Any]) -> NDArray[np.float64]:
     """IV per row of a (features x bins) count table, bins with no client ignored."""
     present = (bad + good) > 0
     b = np.where(present, bad + _SMOOTHING, 0.0)
@@ -133,7 +133,7 @@ def optimal_bins(
         dtype="categorical" if categorical else "numerical",
         max_n_bins=max_n_bins,
         min_bin_size=min_bin_size,
-        monotonic_trend=None if categorical else monotonic_trend,
+        monotonic_trend=None if categorical else monotonic_trend,  # type: ignore[arg-type]
         time_limit=10,
     )
     binning.fit(x, np.asarray(y))

@@ -18,7 +18,7 @@ score.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -117,7 +117,11 @@ class Scorecard(ClassifierMixin, BaseEstimator):
         screened = quick_iv(allowed, labels).nlargest(self.screen).index
         binned = [
             optimal_bins(
-                allowed[c], labels, self.max_n_bins, self.min_bin_size, self.monotonic_trend
+                cast(pd.Series, X[c]),
+                labels,
+                self.max_n_bins,
+                self.min_bin_size,
+                self.monotonic_trend,
             )
             for c in screened
         ]
@@ -303,9 +307,9 @@ def card_markdown(table: pd.DataFrame, rows: int = 40) -> str:
         "| feature | bin | clients | default rate | WoE | points |",
         "|---|---|---|---|---|---|",
     ]
-    for r in table.head(rows).itertuples(index=False):
+    for r in table.head(rows).to_dict("records"):
         lines.append(
-            f"| {r.feature} | {r.bin} | {r.clients} | {r.default_rate:.3f}"
-            f" | {r.woe:+.3f} | {r.points:.1f} |"
+            f"| {r['feature']} | {r['bin']} | {r['clients']} | {r['default_rate']:.3f}"
+            f" | {r['woe']:+.3f} | {r['points']:.1f} |"
         )
     return "\n".join(lines)

@@ -42,7 +42,7 @@ def synthetic(rows: int = 4_000, seed: int = 0) -> tuple[pd.DataFrame, np.ndarra
     log_odds = -0.5 - 5.0 * score + 0.8 * debt + (housing == "renter") * 0.7 + (gender == "M") * 3.0
     y = (rng.uniform(size=rows) < 1 / (1 + np.exp(-log_odds))).astype(int)
     debt[rng.uniform(size=rows) < 0.1] = np.nan
-    housing = np.where(rng.uniform(size=rows) < 0.1, None, housing)
+    housing = pd.Series(housing).where(rng.uniform(size=rows) >= 0.1, None)
     frame = pd.DataFrame(
         {
             "score": score,
@@ -159,7 +159,7 @@ def test_contributions_sum_to_the_score_and_average_zero_over_the_training_clien
 
 def test_it_follows_the_estimator_rules_and_rejects_bad_input(fitted: Any) -> None:
     card, frame, y = fitted
-    copy = clone(card)
+    copy: Scorecard = clone(card)  # type: ignore[assignment]
     assert copy.get_params() == card.get_params() and not hasattr(copy, "bins_")
     with pytest.raises(TypeError, match="DataFrame"):
         Scorecard().fit(frame.to_numpy(), y)  # type: ignore[arg-type]
@@ -213,7 +213,7 @@ def test_the_candidate_trains_end_to_end_and_serves_its_card(frames: Any, tmp_pa
     assert list(lost.columns) == list(table["feature"].unique())
     importance = model.feature_importance()
     assert importance.index.tolist() == model.feature_names
-    assert set(importance[importance > 0].index) == set(table["feature"])
+    assert {f for f, v in importance.items() if v > 0} == set(table["feature"])
     base, parts = model.feature_contributions(rows)
     np.testing.assert_allclose(base + parts.sum(axis=1), logit(model.predict_proba(rows)))
     assert TARGET not in model.feature_names
