@@ -51,12 +51,15 @@ class FeatureBins:
 
     def index(self, values: Any) -> NDArray[np.intp]:
         """The bin of each value (an array or column of this feature's raw values)."""
+        array = np.asarray(values)
         if self.categorical:
-            column = pd.Series(np.asarray(values, dtype=object))
             missing, unseen = self.missing_bin, self.missing_bin + 1
-            known = [self.groups.get(str(v), unseen) for v in column.to_numpy()]
-            return np.where(column.isna().to_numpy(), missing, known).astype(np.intp)
-        numbers = pd.Series(values).to_numpy(dtype=np.float64, na_value=np.nan)
+            known = [self.groups.get(str(v), unseen) for v in array]
+            return np.where(pd.isna(array), missing, known).astype(np.intp)
+        if array.dtype.kind == "f":
+            numbers = array.astype(np.float64, copy=False)
+        else:  # integers, or objects holding None / pd.NA for missing
+            numbers = np.where(pd.isna(array), np.nan, array).astype(np.float64)
         bins = np.searchsorted(self.splits, numbers, side="right")
         return np.where(np.isnan(numbers), self.missing_bin, bins).astype(np.intp)
 

@@ -28,6 +28,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.linear_model import LogisticRegression
 
 from credit_assets.models.binning import FeatureBins, optimal_bins, quick_iv
+from credit_assets.models.preprocessing import SMALL_BATCH
 
 if TYPE_CHECKING:
     from credit_assets.models.scoring_model import ScoringModel
@@ -84,7 +85,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):
         C: float = 0.1,
         screen: int = 60,
         min_iv: float = 0.02,
-        max_correlation: float = 0.6,
+        max_correlation: float = 0.7,
         monotonic_trend: str = "auto_asc_desc",
         class_weight: Any = None,
     ) -> None:
@@ -149,7 +150,16 @@ class Scorecard(ClassifierMixin, BaseEstimator):
 
     def woe(self, X: pd.DataFrame) -> NDArray[np.float64]:
         """Each row's WoE per card feature; an absent column counts as missing everywhere."""
-        return np.column_stack([b.transform(_raw(X, b)) for b in self.bins_])
+        columns = self._columns(X)
+        return np.column_stack([b.transform(v) for b, v in zip(self.bins_, columns, strict=True)])
+
+    def _columns(self, X: pd.DataFrame) -> list[Any]:
+        """The raw values of each card feature (all missing where the column is absent)."""
+        if len(X) <= SMALL_BATCH:
+            # One object block: selecting 30 pandas columns costs more than a client's scoring.
+            block = X.reindex(columns=self.features_).to_numpy(dtype=object)
+            return list(block.T)
+        return [_raw(X, b) for b in self.bins_]
 
     def raw_score(self, X: pd.DataFrame) -> NDArray[np.float64]:
         """Log-odds of default (of the population it was fitted on: calibrate before use)."""
@@ -212,8 +222,8 @@ class Scorecard(ClassifierMixin, BaseEstimator):
         """Each row's points per card feature and their ``total`` (the score)."""
         per_bin, share = self._points(slope, intercept)
         values = {
-            b.feature: points[b.index(_raw(X, b))] + share
-            for b, points in zip(self.bins_, per_bin, strict=True)
+            b.feature: points[b.index(values)] + share
+            for b, points, values in zip(self.bins_, per_bin, self._columns(X), strict=True)
         }
         table = pd.DataFrame(values, index=X.index)
         return table.assign(total=table.sum(axis=1))
@@ -227,8 +237,8 @@ class Scorecard(ClassifierMixin, BaseEstimator):
         """
         per_bin, _ = self._points(slope, intercept)
         lost = {
-            b.feature: points.max() - points[b.index(_raw(X, b))]
-            for b, points in zip(self.bins_, per_bin, strict=True)
+            b.feature: points.max() - points[b.index(values)]
+            for b, points, values in zip(self.bins_, per_bin, self._columns(X), strict=True)
         }
         return pd.DataFrame(lost, index=X.index)
 
