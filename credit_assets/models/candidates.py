@@ -171,7 +171,8 @@ def _suggest_scorecard(trial: optuna.Trial) -> Params:
     }
 
 
-# Measured on the demo data (3,924 balanced clients, 738 columns): holdout AUC 0.753 in ~4 s a fit.
+# On the demo data (3,924 balanced clients, 737 columns): holdout AUC 0.7534 (logistic regression
+# 0.7573), 5 s a fit, 20 features on the card.
 SCORECARD_DEFAULTS: Params = {"C": 0.1, "max_n_bins": 6, "min_bin_size": 0.05, "n_features": 30}
 
 

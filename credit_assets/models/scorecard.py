@@ -1,6 +1,7 @@
 """The points scorecard: optimal bins, weight of evidence, a logistic regression, points per bin.
 
-Fitting (about 3 s on the 3,924 balanced demo clients x 738 columns):
+Fitting (5 s on the 3,924 balanced demo clients x 737 columns, under 1 s of it the screen;
+20 features come out):
 
 1. every column but the protected ones is screened by a quick quantile information value (IV);
 2. the ``screen`` best get optimal bins (optbinning; numeric ones with a monotonic risk trend);
