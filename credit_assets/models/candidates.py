@@ -1,4 +1,4 @@
-"""The four candidate models: how each is built from hyperparameters and what Optuna may try.
+"""The candidate models: how each is built from hyperparameters and what Optuna may try.
 
 Every candidate is a scikit-learn pipeline ``prep -> model`` taking the feature frame; the
 undersampler is added in front of it for cross-validation (see ``validation.py``).
@@ -19,6 +19,7 @@ from sklearn.pipeline import Pipeline
 
 from credit_assets.models.ensemble import UndersampledBagging, UndersampledLogisticRegression
 from credit_assets.models.preprocessing import linear_preprocessor, tree_preprocessor
+from credit_assets.models.scorecard import Scorecard, frame_passthrough
 from credit_assets.models.scores import RawSpace
 
 if TYPE_CHECKING:
@@ -45,6 +46,8 @@ class Candidate:
     tunable: bool = True
     large_data: Params = field(default_factory=dict)
     """What changes in the first trial from ``LARGE_DATA_ROWS`` training clients on."""
+    prep: Callable[[pd.DataFrame], Any] | None = None
+    """The preprocessor's builder, when not the default for the family."""
 
     def defaults_for(self, rows: int) -> Params:
         """The first trial's hyperparameters for a training split of ``rows`` clients."""
@@ -60,6 +63,8 @@ class Candidate:
     ) -> Pipeline:
         """An unfitted ``prep -> model`` pipeline for these hyperparameters."""
         prep = linear_preprocessor(frame) if self.name == "logistic_regression" else None
+        if self.prep is not None:
+            prep = self.prep(frame)
         model = self.build(self.defaults | params, frame, seed, n_jobs, class_weight)
         return Pipeline([("prep", prep or tree_preprocessor()), ("model", model)])
 
@@ -157,6 +162,24 @@ def _lightgbm(params: Params, frame: pd.DataFrame, seed: int, n_jobs: int, cw: C
     return LGBMClassifier(**settings, **common, class_weight=cw, random_state=seed)
 
 
+def _suggest_scorecard(trial: optuna.Trial) -> Params:
+    return {
+        "C": trial.suggest_float("C", 1e-3, 1.0, log=True),
+        "max_n_bins": trial.suggest_int("max_n_bins", 3, 8),
+        "min_bin_size": trial.suggest_float("min_bin_size", 0.02, 0.1, log=True),
+        "n_features": trial.suggest_int("n_features", 10, 40),
+    }
+
+
+# On the demo data (3,924 balanced clients, 737 columns): holdout AUC 0.7534 (logistic regression
+# 0.7573), 5 s a fit, 20 features on the card.
+SCORECARD_DEFAULTS: Params = {"C": 0.1, "max_n_bins": 6, "min_bin_size": 0.05, "n_features": 30}
+
+
+def _scorecard(params: Params, frame: pd.DataFrame, seed: int, n_jobs: int, cw: ClassWeight) -> Any:
+    return Scorecard(**params, class_weight=cw)
+
+
 CANDIDATES: Mapping[str, Candidate] = {
     c.name: c
     for c in (
@@ -185,6 +208,15 @@ CANDIDATES: Mapping[str, Candidate] = {
             _lightgbm,
             LIGHTGBM_DEFAULTS,
             large_data=LIGHTGBM_LARGE_DATA,
+        ),
+        Candidate(
+            "scorecard",
+            "Points scorecard",
+            "log-odds",
+            _suggest_scorecard,
+            _scorecard,
+            SCORECARD_DEFAULTS,
+            prep=frame_passthrough,
         ),
     )
 }

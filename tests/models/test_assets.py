@@ -168,3 +168,16 @@ def test_mlflow_holds_a_parent_run_with_nested_runs_and_the_champion_alias(run: 
             run["lake"].path("models", "champion", "champion.json").read_text()  # type: ignore[union-attr]
         )["champion"]
     )
+
+
+def test_the_scorecard_writes_its_points_table_and_shows_it(run: dict) -> None:
+    lake: DataLake = run["lake"]  # type: ignore[assignment]
+    table = pd.read_csv(lake.path("models", "candidates", "scorecard_points.csv"))
+    assert list(table.columns) == ["feature", "bin", "clients", "default_rate", "woe", "points"]
+    assert "CODE_GENDER" not in set(table["feature"])
+    result: dg.ExecuteInProcessResult = run["result"]  # type: ignore[assignment]
+    events = result.get_asset_materialization_events()
+    card = next(e for e in events if e.asset_key == dg.AssetKey("scorecard_candidate"))
+    metadata = card.materialization.metadata
+    assert metadata["card"].value.startswith("| feature | bin |")  # type: ignore[union-attr]
+    assert metadata["card_features"].value == table["feature"].nunique()

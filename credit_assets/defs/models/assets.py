@@ -15,6 +15,7 @@ from credit_assets.models import plots
 from credit_assets.models.candidates import CANDIDATES, Candidate
 from credit_assets.models.data import TARGET, dataset_hash, for_feature_set
 from credit_assets.models.resampling import compare_resampling
+from credit_assets.models.scorecard import Scorecard, card_markdown, points_table
 from credit_assets.models.tracking import git_commit, log_nested_run
 from credit_assets.models.train import CandidateResult, TrainingSettings, train_candidate
 
@@ -27,6 +28,12 @@ DESCRIPTIONS = {
     ),
     "random_forest": "Random forest of 100 trees (depth, leaf size and feature share tuned).",
     "lightgbm": "LightGBM gradient-boosted trees (learning rate, leaves, sampling tuned).",
+    "scorecard": (
+        "Points scorecard: optimal monotonic bins (optbinning) of the most informative,"
+        " least correlated features, weight of evidence, a logistic regression, and points"
+        " scaled as banks do (20 points double the odds; 600 points for odds of 50 to 1)."
+        " Its card is written beside the artefact as scorecard_points.csv."
+    ),
 }
 
 
@@ -165,10 +172,25 @@ def candidate_asset(
                 "artefact": dg.MetadataValue.path(str(artefact)),
                 "figures": dg.MetadataValue.path(str(artefact.parent / "figures")),
                 "mlflow_run_id": run_id,
+                **_card_metadata(result, artefact.parent, name),
             }
         )
 
     return _candidate
+
+
+def _card_metadata(result: CandidateResult, folder: Path, name: str) -> dict[str, Any]:
+    """A scorecard's points table, written as CSV beside the artefact and shown as markdown."""
+    if not isinstance(result.model.model, Scorecard):
+        return {}
+    table = points_table(result.model)
+    path = folder / f"{name}_points.csv"
+    table.to_csv(path, index=False)
+    return {
+        "points_table": dg.MetadataValue.path(str(path)),
+        "card": dg.MetadataValue.md(card_markdown(table)),
+        "card_features": len(table["feature"].unique()),
+    }
 
 
 candidates = [candidate_asset(c, s) for s in FEATURE_SETS for c in CANDIDATES.values()]
