@@ -137,7 +137,9 @@ def group_table(
                 "false_positive_rate": _rate(c["wrongly_refused"], int(good.iloc[i])),
                 "false_positive_rate_ci": [float(fpr_low[i]), float(fpr_high[i])],
                 "approval_ratio_to_most_approved": ratio,
-                "below_four_fifths": bool(judged.iloc[i] and ratio is not None and ratio < FOUR_FIFTHS),
+                "below_four_fifths": bool(
+                    judged.iloc[i] and ratio is not None and ratio < FOUR_FIFTHS
+                ),
                 "judged": bool(judged.iloc[i]),
                 "flag": "" if judged.iloc[i] else TOO_SMALL,
             }

@@ -49,8 +49,9 @@ def wilson(
     p = k / safe_n
     centre = (p + z**2 / (2 * safe_n)) / (1 + z**2 / safe_n)
     half = z * np.sqrt(p * (1 - p) / safe_n + z**2 / (4 * safe_n**2)) / (1 + z**2 / safe_n)
-    low = np.where(n > 0, np.clip(centre - half, 0.0, 1.0), 0.0)
-    high = np.where(n > 0, np.clip(centre + half, 0.0, 1.0), 1.0)
+    # At k = 0 or k = n the bound is exactly 0 or 1; rounding would put it a hair inside.
+    low = np.where((n > 0) & (k > 0), np.clip(centre - half, 0.0, 1.0), 0.0)
+    high = np.where((n > 0) & (k < n), np.clip(centre + half, 0.0, 1.0), 1.0)
     return low, high
 
 
@@ -82,9 +83,7 @@ def bootstrap_auc(
     # into the sorted good clients: a resample's counts then sum over those ranges.
     below = np.searchsorted(negatives, positives, side="left")
     up_to = np.searchsorted(negatives, positives, side="right")
-    estimate = _auc(
-        np.ones((1, positives.size)), np.ones((1, negatives.size)), below, up_to
-    ).item()
+    estimate = _auc(np.ones((1, positives.size)), np.ones((1, negatives.size)), below, up_to).item()
     rng = np.random.default_rng(seed)
     draws = []
     for start in range(0, resamples, _CHUNK):
