@@ -62,7 +62,7 @@ def group_labels(raw: pd.DataFrame, ids: pd.Index) -> pd.DataFrame:
     labels = pd.DataFrame(
         {
             "CODE_GENDER": rows["CODE_GENDER"],
-            "age_band": age_band(rows[["DAYS_BIRTH"]]),
+            "age_band": age_band(rows.loc[:, ["DAYS_BIRTH"]]),
             "NAME_FAMILY_STATUS": rows["NAME_FAMILY_STATUS"],
         },
         index=ids,
@@ -164,8 +164,8 @@ def fairness(
         "min_clients": min_clients,
         "min_defaulters": min_defaulters,
         "groupings": {
-            name: group_table(y, refused, labels[name], min_clients, min_defaulters)
-            for name in labels.columns
+            str(name): group_table(y, refused, column, min_clients, min_defaulters)
+            for name, column in labels.items()
         },
     }
 

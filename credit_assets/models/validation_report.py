@@ -122,19 +122,20 @@ def deciles(y: ArrayLike, proba: ArrayLike, groups: int = 10) -> list[dict[str, 
         min_score=("p", "min"),
         max_score=("p", "max"),
     )
-    low, high = wilson(table["defaulters"], table["clients"])
+    clients, defaulters = table["clients"].to_numpy(), table["defaulters"].to_numpy()
+    low, high = wilson(defaulters, clients)
     return [
         {
-            "decile": int(group),
-            "clients": int(row.clients),
-            "defaulters": int(row.defaulters),
-            "min_score": float(row.min_score),
-            "max_score": float(row.max_score),
-            "mean_predicted": float(row.mean_predicted),
-            "observed_rate": float(row.defaulters / row.clients),
+            "decile": i + 1,
+            "clients": int(clients[i]),
+            "defaulters": int(defaulters[i]),
+            "min_score": float(table["min_score"].iloc[i]),
+            "max_score": float(table["max_score"].iloc[i]),
+            "mean_predicted": float(table["mean_predicted"].iloc[i]),
+            "observed_rate": float(defaulters[i] / clients[i]),
             "observed_rate_ci": [float(low[i]), float(high[i])],
         }
-        for i, (group, row) in enumerate(table.iterrows())
+        for i in range(len(table))
     ]
 
 

@@ -194,6 +194,7 @@ def test_both_files_are_attached_to_the_champions_run(
     record = json.loads(champion_record_path(lake).read_text())
     client = MlflowClient()
     version = client.get_model_version("credit-default-scoring", record["registered_version"])
+    assert version.run_id is not None
     files = {Path(a.path).name for a in client.list_artifacts(version.run_id, "validation")}
     assert files == {"validation.json", "validation.html"}
     events = materialised["result"].get_asset_materialization_events()

@@ -156,7 +156,13 @@ def report_path(lake: DataLake) -> Path:
 
 @dg.asset(
     group_name=GROUP,
-    deps=["champion_model", "holdout_set", "resampling_experiment", "batch_scores"],
+    deps=[
+        "champion_model",
+        "holdout_set",
+        "resampling_experiment",
+        "batch_scores",
+        "validation_report",
+    ],
     kinds={"json", "mlflow"},
 )
 def evaluation_report(

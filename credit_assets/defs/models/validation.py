@@ -81,7 +81,8 @@ def validation_report(
     (training vs application_test clients and logged requests); approval, false-negative and
     false-positive rates by gender, age band and family status; the model card.
     ``reports/validation.json`` and a self-contained ``reports/validation.html``, attached to
-    the champion's MLflow run."""
+    the champion's MLflow run (the tracking resource opens the pipeline's parent run, which
+    ``evaluation_report``, downstream, closes)."""
     holdout = read_frame(lake, "holdout_set")
     training = read_frame(lake, "training_set")
     test_clients = clients_to_score(lake)
@@ -110,9 +111,6 @@ def validation_report(
     for kind, _, record in CHAMPIONS:
         registered = json.loads(record(lake).read_text()).get("registered_version")
         runs[kind] = log_to_champion_run([json_path(lake), html_path(lake)], registered)
-    # Whichever of this and evaluation_report ends last closes the pipeline's parent run,
-    # which injecting the tracking resource resumed.
-    tracking.end_pipeline_run()
     aucs = {
         f"{kind}_auc": round(s["discrimination"]["auc"]["estimate"], 4)
         for kind, s in report["champions"].items()
