@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from fairlearn.metrics import MetricFrame, count
+from fairlearn.metrics import MetricFrame
 from numpy.typing import ArrayLike
 
 from credit_assets.models.data import KEY
@@ -70,29 +70,47 @@ def group_labels(raw: pd.DataFrame, ids: pd.Index) -> pd.DataFrame:
     return labels.astype("object").where(labels.notna(), MISSING).astype(str)
 
 
-def _defaulters(y_true: ArrayLike, y_pred: ArrayLike) -> int:
-    return int(np.sum(np.asarray(y_true) == 1))
+def _clients(y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike) -> int:
+    return int(np.sum(sample_weight))
 
 
-def _refused(y_true: ArrayLike, y_pred: ArrayLike) -> int:
-    return int(np.sum(np.asarray(y_pred) == 1))
+def _defaulters(y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike) -> int:
+    return int(np.sum(np.asarray(sample_weight) * (np.asarray(y_true) == 1)))
 
 
-def _missed(y_true: ArrayLike, y_pred: ArrayLike) -> int:
-    return int(np.sum((np.asarray(y_true) == 1) & (np.asarray(y_pred) == 0)))
+def _refused(y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike) -> int:
+    return int(np.sum(np.asarray(sample_weight) * (np.asarray(y_pred) == 1)))
 
 
-def _wrongly_refused(y_true: ArrayLike, y_pred: ArrayLike) -> int:
-    return int(np.sum((np.asarray(y_true) == 0) & (np.asarray(y_pred) == 1)))
+def _missed(y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike) -> int:
+    missed = (np.asarray(y_true) == 1) & (np.asarray(y_pred) == 0)
+    return int(np.sum(np.asarray(sample_weight) * missed))
+
+
+def _wrongly_refused(y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike) -> int:
+    wrong = (np.asarray(y_true) == 0) & (np.asarray(y_pred) == 1)
+    return int(np.sum(np.asarray(sample_weight) * wrong))
 
 
 COUNTS = {
-    "clients": count,
+    "clients": _clients,
     "defaulters": _defaulters,
     "refused": _refused,
     "missed_defaults": _missed,
     "wrongly_refused": _wrongly_refused,
 }
+
+
+def _cells(y: ArrayLike, refused: ArrayLike, labels: pd.Series) -> pd.DataFrame:
+    """One row per (group, label, decision) with its number of clients.
+
+    ``MetricFrame`` then weighs these few rows instead of reading every client: it converts its
+    inputs element by element (three groupings of 6,150 clients, on a busy two-core machine:
+    5.5 s client by client, 1.0 s on the cells)."""
+    frame = pd.DataFrame(
+        {"group": labels.to_numpy(), "y": np.asarray(y).astype(int), "refused": refused}
+    )
+    return frame.groupby(["group", "y", "refused"]).size().rename("n").reset_index()
 
 
 def group_table(
@@ -108,10 +126,13 @@ def group_table(
     to judge (a tiny group approved at 100 % by chance must not set the bar); when none is large
     enough, among all groups.
     """
-    y_arr = np.asarray(y).astype(int)
-    refused_arr = np.asarray(refused).astype(int)
+    cells = _cells(y, np.asarray(refused).astype(int), labels)
     frame = MetricFrame(
-        metrics=COUNTS, y_true=y_arr, y_pred=refused_arr, sensitive_features=labels.to_numpy()
+        metrics=COUNTS,
+        y_true=cells["y"].to_numpy(),
+        y_pred=cells["refused"].to_numpy(),
+        sensitive_features=cells["group"].to_numpy(),
+        sample_params={name: {"sample_weight": cells["n"].to_numpy()} for name in COUNTS},
     )
     counts = pd.DataFrame(frame.by_group).astype(int)
     accepted = counts["clients"] - counts["refused"]
