@@ -64,6 +64,8 @@ def lake(
     )
     path = result.model.save(champion_path(lake))
     mlflow.set_tracking_uri(f"sqlite:///{root / 'mlflow.db'}")
+    # By name: an experiment id remembered from another test's store would not exist here.
+    mlflow.set_experiment("credit-scoring")
     with mlflow.start_run(run_name="pipeline"):
         registered = register_champion(path, {"data_kind": "synthetic"})
     record = {"champion": result.model.name, "registered_version": registered}
