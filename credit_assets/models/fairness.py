@@ -110,7 +110,7 @@ def _cells(y: ArrayLike, refused: ArrayLike, labels: pd.Series) -> pd.DataFrame:
     frame = pd.DataFrame(
         {"group": labels.to_numpy(), "y": np.asarray(y).astype(int), "refused": refused}
     )
-    return frame.groupby(["group", "y", "refused"]).size().rename("n").reset_index()
+    return frame.value_counts(["group", "y", "refused"], sort=False).reset_index(name="n")
 
 
 def group_table(
