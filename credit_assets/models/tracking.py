@@ -119,3 +119,25 @@ def register_champion(
     for key, value in tags.items():
         client.set_model_version_tag(registered_name, version_id, key, value)
     return version_id
+
+
+def log_to_champion_run(
+    paths: Sequence[Path],
+    registered_version: str | None,
+    artifact_path: str = "validation",
+    registered_name: str = REGISTERED_MODEL,
+) -> str | None:
+    """Attach files to the MLflow run that logged a registered champion version (without a
+    registered version, to the active run), so the files travel with that model; the run's id,
+    or ``None`` when there is no run to attach to."""
+    client = MlflowClient()
+    if registered_version:
+        run_id = client.get_model_version(registered_name, registered_version).run_id
+    else:
+        active = mlflow.active_run()
+        run_id = active.info.run_id if active else None
+    if run_id is None:
+        return None
+    for path in paths:
+        client.log_artifact(run_id, str(path), artifact_path)
+    return run_id

@@ -13,8 +13,9 @@ from mlflow.tracking import MlflowClient
 
 from credit_assets.definitions import defs
 from credit_assets.defs.models import assets as model_assets
-from credit_assets.defs.models import champion, checks
+from credit_assets.defs.models import champion, checks, validation
 from credit_assets.defs.models.resources import MlflowTracking
+from credit_assets.defs.monitoring.resources import PredictionLogStore
 from credit_assets.defs.resources import DataLake, HomeCreditSource
 from credit_assets.defs.training import assets as training_assets
 from credit_assets.defs.training import checks as training_checks
@@ -35,6 +36,7 @@ MODELS = CANDIDATE_KEYS | {
     "application_only_champion_model",
     "batch_scores",
     "evaluation_report",
+    "validation_report",
 }
 
 
@@ -67,6 +69,7 @@ def run(
         "tracking": MlflowTracking(
             mlflow_tracking_uri=tracking_uri, artifact_location=str(root / "artifacts")
         ),
+        "prediction_log": PredictionLogStore(path=str(root / "predictions.sqlite")),
     }
     quick = {"n_trials": 2, "timeout_seconds": 20, "folds": 3}
     config = {
@@ -84,6 +87,7 @@ def run(
             *champion.champions,
             champion.batch_scores,
             champion.evaluation_report,
+            validation.validation_report,
             *dg.load_asset_checks_from_modules([training_checks, checks]),
         ],
         resources=resources,

@@ -204,6 +204,7 @@ def report_path(lake: DataLake) -> Path:
         "holdout_set",
         "resampling_experiment",
         "batch_scores",
+        "validation_report",
     ],
     kinds={"json", "mlflow"},
 )

@@ -1,0 +1,141 @@
+"""The validation report of the champions, for a model-risk review."""
+
+import json
+from pathlib import Path
+
+import dagster as dg
+import numpy as np
+import pandas as pd
+
+from credit_assets.defs.models.assets import GROUP
+from credit_assets.defs.models.champion import (
+    champion_key,
+    champion_path,
+    champion_record_path,
+    clients_to_score,
+    registered_name,
+)
+from credit_assets.defs.models.resources import MlflowTracking
+from credit_assets.defs.monitoring.resources import PredictionLogStore
+from credit_assets.defs.resources import DataLake
+from credit_assets.defs.training.assets import read_frame
+from credit_assets.features.feature_sets import FEATURE_SETS, FeatureSet
+from credit_assets.models import ScoringModel
+from credit_assets.models.fairness import GROUP_SOURCE_COLUMNS, group_labels
+from credit_assets.models.tracking import log_to_champion_run
+from credit_assets.models.validation_checks import report_problems
+from credit_assets.models.validation_html import report_html, report_markdown
+from credit_assets.models.validation_report import (
+    ChampionInputs,
+    ValidationSettings,
+    build_validation,
+)
+
+CHAMPIONS: tuple[FeatureSet, ...] = FEATURE_SETS
+"""Each champion validated, by feature set: ``champion_path`` and ``champion_record_path``
+say where its ``ScoringModel`` and its record are saved."""
+_DEFAULTS = ValidationSettings()
+
+
+class ValidationConfig(dg.Config):
+    """How the validation figures are computed (defaults: ``ValidationSettings``)."""
+
+    resamples: int = _DEFAULTS.resamples
+    """Stratified bootstrap resamples of the holdout behind the AUC and Gini intervals."""
+    seed: int = _DEFAULTS.seed
+    deciles: int = _DEFAULTS.deciles
+    min_logged_predictions: int = _DEFAULTS.min_logged_predictions
+    """Served scores of the champion's version needed before their PSI is judged."""
+    top_features: int = _DEFAULTS.top_features
+    min_group_clients: int = _DEFAULTS.min_group_clients
+    min_group_defaulters: int = _DEFAULTS.min_group_defaulters
+
+    def settings(self) -> ValidationSettings:
+        return ValidationSettings(**self.model_dump())
+
+
+def json_path(lake: DataLake) -> Path:
+    return lake.path("reports", "validation.json")
+
+
+def html_path(lake: DataLake) -> Path:
+    return lake.path("reports", "validation.html")
+
+
+def logged_scores(log: PredictionLogStore, version: str) -> np.ndarray:
+    """The probabilities served by one model version (another version's scores would measure
+    that model, not this one)."""
+    frame = log.log().frame()
+    return frame.loc[frame["model_version"] == version, "probability"].to_numpy(dtype=float)
+
+
+@dg.asset(
+    group_name=GROUP,
+    deps=[
+        *(champion_key(kind) for kind in CHAMPIONS),
+        "holdout_set",
+        "training_set",
+        "application_test",
+    ],
+    kinds={"html", "json", "mlflow"},
+)
+def validation_report(
+    config: ValidationConfig,
+    lake: DataLake,
+    prediction_log: PredictionLogStore,
+    tracking: MlflowTracking,
+) -> dg.MaterializeResult:
+    """The champion's validation for a model-risk review, on the holdout clients: AUC and Gini
+    with bootstrap intervals, KS; calibration by score decile with binomial intervals, Brier,
+    Hosmer-Lemeshow, business cost around the threshold; PSI of the score and main features
+    (training vs application_test clients and logged requests); approval, false-negative and
+    false-positive rates by gender, age band and family status; the model card.
+    ``reports/validation.json`` and a self-contained ``reports/validation.html``, attached to
+    the champion's MLflow run (the tracking resource opens the pipeline's parent run, which
+    ``evaluation_report``, downstream, closes)."""
+    holdout = read_frame(lake, "holdout_set")
+    training = read_frame(lake, "training_set")
+    test_clients = clients_to_score(lake)
+    raw = pd.read_parquet(lake.raw_table("application_train"), columns=list(GROUP_SOURCE_COLUMNS))
+    groups = group_labels(raw, holdout.index)
+    models = {kind: ScoringModel.load(champion_path(lake, kind)) for kind in CHAMPIONS}
+    inputs = {
+        kind: ChampionInputs(
+            model,
+            holdout,
+            training,
+            test_clients,
+            groups,
+            logged_scores(prediction_log, model.version),
+        )
+        for kind, model in models.items()
+    }
+    data_kind = next(iter(models.values())).data_kind
+    report = build_validation(inputs, data_kind, config.settings())
+    problems = report_problems(report)
+    if problems:
+        raise ValueError(f"the validation report does not add up: {problems}")
+    json_path(lake).write_text(json.dumps(report, indent=1, allow_nan=False))
+    html_path(lake).write_text(report_html(report), encoding="utf-8")
+    runs = {}
+    for kind in CHAMPIONS:
+        record = json.loads(champion_record_path(lake, kind).read_text())
+        runs[kind] = log_to_champion_run(
+            [json_path(lake), html_path(lake)],
+            record.get("registered_version"),
+            registered_name=registered_name(kind),
+        )
+    aucs = {
+        f"{kind}_auc": round(s["discrimination"]["auc"]["estimate"], 4)
+        for kind, s in report["champions"].items()
+    }
+    return dg.MaterializeResult(
+        metadata={
+            "data_kind": data_kind,
+            **aucs,
+            "report": dg.MetadataValue.md(report_markdown(report)),
+            "mlflow_runs": dg.MetadataValue.json(runs),
+            "html": dg.MetadataValue.path(str(html_path(lake))),
+            "json": dg.MetadataValue.path(str(json_path(lake))),
+        }
+    )
