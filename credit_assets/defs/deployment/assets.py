@@ -6,20 +6,35 @@ from pathlib import Path
 import dagster as dg
 
 from credit_assets import settings
+from credit_assets.code_version import code_version
 from credit_assets.defs.deployment.resources import BentoStore, ModelRegistry
 from credit_assets.defs.models.champion import champion_path, champion_record_path
 from credit_assets.defs.resources import DataLake
 from credit_assets.defs.training.assets import features_path
-from credit_assets.serving.packaging import BENTO_NAME, MODEL_NAME, build_bento, save_model
+from credit_assets.serving.packaging import (
+    BENTO_INCLUDE,
+    BENTO_NAME,
+    MODEL_NAME,
+    build_bento,
+    save_model,
+)
 
 GROUP = "deployment"
+CODE_VERSION = code_version(__name__)
+BENTO_CODE_VERSION = code_version(__name__, *BENTO_INCLUDE)
+"""The Bento is rebuilt when the code it ships changes (the service, the UI), not only the model."""
 
 
 def _megabytes(folder: Path) -> float:
     return round(sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / 1e6, 2)
 
 
-@dg.asset(group_name=GROUP, deps=["champion_model", "client_features"], kinds={"bentoml"})
+@dg.asset(
+    group_name=GROUP,
+    code_version=CODE_VERSION,
+    deps=["champion_model", "client_features"],
+    kinds={"bentoml"},
+)
 def served_model(
     context: dg.AssetExecutionContext,
     lake: DataLake,
@@ -59,7 +74,12 @@ def served_model(
     )
 
 
-@dg.asset(group_name=GROUP, deps=[served_model], kinds={"bentoml"})
+@dg.asset(
+    group_name=GROUP,
+    code_version=BENTO_CODE_VERSION,
+    deps=[served_model],
+    kinds={"bentoml"},
+)
 def credit_scorer_bento(
     context: dg.AssetExecutionContext, bento_store: BentoStore
 ) -> dg.MaterializeResult:

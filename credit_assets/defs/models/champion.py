@@ -10,6 +10,7 @@ import mlflow
 import numpy as np
 import pandas as pd
 
+from credit_assets.code_version import code_version
 from credit_assets.defs.models.assets import (
     GROUP,
     candidate_path,
@@ -25,6 +26,7 @@ from credit_assets.models.champion import Gates, choose_champion
 from credit_assets.models.data import KEY, TARGET, dataset_hash, features_of
 from credit_assets.models.tracking import register_champion
 
+CODE_VERSION = code_version(__name__)
 CANDIDATE_KEYS = [f"{name}_candidate" for name in CANDIDATES]
 
 
@@ -61,7 +63,9 @@ def single_row_ms(model: ScoringModel, frame: pd.DataFrame, repeats: int = 200) 
     return float(np.median(times) * 1000)
 
 
-@dg.asset(group_name=GROUP, deps=CANDIDATE_KEYS, kinds={"joblib", "mlflow"})
+@dg.asset(
+    group_name=GROUP, code_version=CODE_VERSION, deps=CANDIDATE_KEYS, kinds={"joblib", "mlflow"}
+)
 def champion_model(
     config: ChampionConfig,
     lake: DataLake,
@@ -118,7 +122,12 @@ def clients_to_score(lake: DataLake) -> pd.DataFrame:
     return features.reindex(ids.to_numpy())
 
 
-@dg.asset(group_name=GROUP, deps=["champion_model", "application_test"], kinds={"csv"})
+@dg.asset(
+    group_name=GROUP,
+    code_version=CODE_VERSION,
+    deps=["champion_model", "application_test"],
+    kinds={"csv"},
+)
 def batch_scores(lake: DataLake) -> dg.MaterializeResult:
     """Calibrated probability of default and decision for every application_test client:
     ``outputs/submission.csv`` in Kaggle's format (SK_ID_CURR,TARGET) and
@@ -155,6 +164,7 @@ def report_path(lake: DataLake) -> Path:
 
 
 @dg.asset(
+    code_version=CODE_VERSION,
     group_name=GROUP,
     deps=["champion_model", "holdout_set", "resampling_experiment", "batch_scores"],
     kinds={"json", "mlflow"},
