@@ -50,7 +50,7 @@ def materialize(everything: bool) -> int:
     import dagster as dg
 
     from credit_assets.launcher import run, state
-    from credit_assets.launcher.selection import to_materialise
+    from credit_assets.launcher.selection import reasons, to_materialise
 
     instance = dg.DagsterInstance.get()
     selection = None
@@ -65,10 +65,9 @@ def materialize(everything: bool) -> int:
         if not selection:
             print(f"pipeline: {checked}: every asset is up to date, nothing to materialise")
             return 0
-        reasons = [f"{s.key} ({s.status.lower()})" for s in states if s.status != "FRESH"]
-        reasons += [f"{key} (source data changed)" for key in changed]
-        print(f"pipeline: {checked}: {len(selection)} to materialise, because of")
-        print("  " + ", ".join(reasons))
+        print(f"pipeline: {checked}: {len(selection)} to materialise")
+        for line in reasons(states, changed):
+            print(f"  {line}")
     else:
         print("pipeline: materialising every asset")
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")

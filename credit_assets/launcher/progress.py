@@ -12,7 +12,8 @@ MARKS: dict[Outcome, str] = {
     "skipped": "skipped",
     "warning": "warn",
 }
-NAME_WIDTH = 38
+NAME_WIDTH = 50
+"""Wide enough for the longest step, ``installments_payments_previous_applications_known``."""
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ so the terminal shows progress whatever the steps print and a crashed step still
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import sys
 import time
@@ -23,6 +24,8 @@ from dagster_shared.error import SerializableErrorInfo
 from credit_assets.launcher.progress import StepResult, first_line, step_line, summary
 
 ASSET_JOB = "__ASSET_JOB"
+PRINT = functools.partial(print, flush=True)
+"""Progress is flushed line by line, also when make's output is a pipe."""
 POLL_SECONDS = 0.5
 INTERRUPT_GRACE_SECONDS = 60
 FOLLOWED = {
@@ -124,7 +127,7 @@ def materialise(
     instance: dg.DagsterInstance,
     selection: Sequence[str] | None,
     log_path: Path,
-    emit: Callable[[str], None] = print,
+    emit: Callable[[str], None] = PRINT,
 ) -> bool:
     """Materialise ``selection`` (every asset when ``None``); progress to ``emit``.
 

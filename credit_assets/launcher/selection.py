@@ -67,3 +67,24 @@ def to_materialise(
     """
     needed = {s.key for s in states if s.status in ("MISSING", "STALE")} | set(changed)
     return sorted(downstream(needed)) if needed else []
+
+
+def _names(items: list[str], limit: int) -> str:
+    shown = ", ".join(items[:limit])
+    return f"{shown} and {len(items) - limit} more" if len(items) > limit else shown
+
+
+def reasons(states: Iterable[AssetState], changed: Iterable[str], limit: int = 5) -> list[str]:
+    """Why a run is needed, one line per kind: missing assets, stale ones with their root
+    causes, changed sources (at most ``limit`` names each)."""
+    states = list(states)
+    missing = [s.key for s in states if s.status == "MISSING"]
+    causes = list(dict.fromkeys(c for s in states if s.status == "STALE" for c in s.causes))
+    lines = []
+    if missing:
+        lines.append(f"missing: {_names(missing, limit)}")
+    if causes:
+        lines.append(f"stale: {_names(causes, limit)}")
+    if changed := sorted(changed):
+        lines.append(f"source data changed: {_names(changed, limit)}")
+    return lines
