@@ -2,7 +2,8 @@
 
 credit-scoring synth --out DIR --train-clients N --test-clients M --seed S [--zip]
 credit-scoring demo-data            (the synthetic demo folder, unless real data is configured)
-credit-scoring materialize [--all]  (what is missing or stale, one line per step, log to a file)
+credit-scoring materialize [--all] [--dry-run]
+                                    (what is missing or stale, one line per step, log to a file)
 credit-scoring addresses --service-port P --dagster-port D --mlflow-port M
                                     (wait until each part answers, print the addresses, stay up)
 """
@@ -45,8 +46,9 @@ def synth(
         return write_dataset(out, n_train, n_test, seed, workers, as_zip, report)
 
 
-def materialize(everything: bool) -> int:
-    """Materialise the assets that are missing or stale (all with ``everything``); 1 on failure."""
+def materialize(everything: bool, dry_run: bool = False) -> int:
+    """Materialise the assets that are missing or stale (all with ``everything``; only list them
+    with ``dry_run``); 1 on failure."""
     import dagster as dg
 
     from credit_assets.launcher import run, state
@@ -68,6 +70,12 @@ def materialize(everything: bool) -> int:
         print(f"pipeline: {checked}: {len(selection)} to materialise")
         for line in reasons(states, changed):
             print(f"  {line}")
+        if dry_run:
+            print("would materialise: " + ", ".join(selection))
+            return 0
+    elif dry_run:
+        print("pipeline: would materialise every asset")
+        return 0
     else:
         print("pipeline: materialising every asset")
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -103,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         "materialize", help="materialise what is missing or stale, showing one line per step"
     )
     build.add_argument("--all", action="store_true", help="every asset, fresh or not")
+    build.add_argument("--dry-run", action="store_true", help="only list what would run")
     show = commands.add_parser("addresses", help="wait for the running parts, print addresses")
     show.add_argument("--service-port", type=int, default=settings.SERVICE_PORT)
     show.add_argument("--dagster-port", type=int, default=3000)
@@ -111,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "materialize":
-        return materialize(args.all)
+        return materialize(args.all, args.dry_run)
     if args.command == "addresses":
         return addresses(args.service_port, args.dagster_port, args.mlflow_port, args.timeout)
 
