@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import psutil
@@ -50,13 +51,14 @@ def test_the_procfile_is_valid_and_starts_every_part() -> None:
 
 
 def listening_ports() -> set[int]:
-    return {c.laddr.port for c in psutil.net_connections("inet") if c.status == "LISTEN"}
+    listening = (c for c in psutil.net_connections("inet") if c.status == psutil.CONN_LISTEN)
+    return {c.laddr[1] for c in listening if c.laddr}
 
 
-def _wait(condition: object, seconds: float) -> bool:
+def _wait(condition: Callable[[], bool], seconds: float) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if callable(condition) and condition():
+        if condition():
             return True
         time.sleep(0.2)
     return False
