@@ -81,7 +81,10 @@ def materialize(everything: bool, dry_run: bool = False) -> int:
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     log = settings.data_dir() / "logs" / f"pipeline-{stamp}.log"
     print(f"pipeline: full log in {log}")
-    return 0 if run.materialise(instance, selection, log) else 1
+    try:
+        return 0 if run.materialise(instance, selection, log) else 1
+    except KeyboardInterrupt:
+        return 130  # what a shell reports for Ctrl-C; the run was told to stop
 
 
 def addresses(service_port: int, dagster_port: int, mlflow_port: int, timeout: float) -> int:
