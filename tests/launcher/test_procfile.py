@@ -3,6 +3,7 @@ no listening port behind, grandchildren included (stand-in servers, so the test 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -79,6 +80,7 @@ def test_ctrl_c_stops_every_process_and_frees_every_port(tmp_path: Path) -> None
         stdout=subprocess.DEVNULL,
         start_new_session=True,
     )
+    children: list[psutil.Process] = []
     try:
         urls = [f"http://127.0.0.1:{p}/" for p in ports.values()]
         assert _wait(lambda: all(answers(u) for u in urls), 60), "stand-ins did not start"
@@ -91,5 +93,10 @@ def test_ctrl_c_stops_every_process_and_frees_every_port(tmp_path: Path) -> None
         assert alive == [], f"left running: {[c.cmdline() for c in alive]}"
         assert not listening_ports() & set(ports.values())
     finally:
-        if honcho.poll() is None:
-            os.killpg(honcho.pid, signal.SIGKILL)
+        # Whatever the outcome, nothing started here outlives the test (the stand-ins ignore
+        # SIGTERM, so SIGKILL).
+        for process in (
+            [*children, psutil.Process(honcho.pid)] if honcho.poll() is None else children
+        ):
+            with contextlib.suppress(psutil.NoSuchProcess):
+                process.kill()
