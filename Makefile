@@ -25,9 +25,9 @@ ifneq ($(wildcard $(REAL_DIR)),)
 export HOME_CREDIT_REAL_DIR ?= $(REAL_DIR)
 endif
 
-.PHONY: run test install data pipeline serve dagster mlflow lint typecheck audit clean
+.PHONY: run up test install data pipeline serve dagster mlflow lint typecheck audit clean
 
-run: install data pipeline serve ## install, demo data if needed, materialise everything, serve
+run: install data pipeline up ## install, demo data if needed, materialise what is missing or stale, start everything
 
 test: install audit ## lint, type checks, every test (slow ones included), dependency audit
 	$(BIN)/ruff check .
@@ -50,8 +50,14 @@ data: install ## the synthetic demo data, unless HOME_CREDIT_DATA points at real
 $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	@mkdir -p $(DAGSTER_HOME) && cp dagster.yaml $@
 
-pipeline: install data $(DAGSTER_HOME)/dagster.yaml ## materialise the whole asset graph
-	$(BIN)/dagster asset materialize -m credit_assets.definitions --select '*'
+pipeline: install data $(DAGSTER_HOME)/dagster.yaml ## materialise what is missing or stale (ALL=1: everything)
+	$(BIN)/credit-scoring materialize $(if $(ALL),--all)
+
+# honcho starts the Procfile's processes in their own process groups and, on Ctrl-C, stops each
+# group (SIGTERM, SIGKILL after 5 s), so no server outlives `make run`.
+up: install $(DAGSTER_HOME)/dagster.yaml ## the service, the Dagster UI with its daemon and the MLflow UI together
+	@test -d "$(BENTOML_HOME)/bentos/credit_scorer" || { echo "no credit_scorer Bento in $(BENTOML_HOME): run make pipeline first"; exit 1; }
+	SERVICE_PORT=$(PORT) DAGSTER_PORT=$(DAGSTER_PORT) MLFLOW_PORT=$(MLFLOW_PORT) $(BIN)/honcho --no-colour -f Procfile start
 
 serve: install ## bentoml serve the latest credit_scorer Bento on PORT (3917)
 	@test -d "$(BENTOML_HOME)/bentos/credit_scorer" || { echo "no credit_scorer Bento in $(BENTOML_HOME): run make pipeline first"; exit 1; }

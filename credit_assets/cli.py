@@ -2,13 +2,19 @@
 
 credit-scoring synth --out DIR --train-clients N --test-clients M --seed S [--zip]
 credit-scoring demo-data            (the synthetic demo folder, unless real data is configured)
+credit-scoring materialize [--all] [--dry-run]
+                                    (what is missing or stale, one line per step, log to a file)
+credit-scoring addresses --service-port P --dagster-port D --mlflow-port M
+                                    (wait until each part answers, print the addresses, stay up)
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -40,6 +46,58 @@ def synth(
         return write_dataset(out, n_train, n_test, seed, workers, as_zip, report)
 
 
+def materialize(everything: bool, dry_run: bool = False) -> int:
+    """Materialise the assets that are missing or stale (all with ``everything``; only list them
+    with ``dry_run``); 1 on failure."""
+    import dagster as dg
+
+    from credit_assets.launcher import run, state
+    from credit_assets.launcher.selection import reasons, to_materialise
+
+    instance = dg.DagsterInstance.get()
+    selection = None
+    if not everything and state.has_materialisations(instance):
+        began = time.perf_counter()
+        graph = state.load_asset_graph()
+        status = state.resolver(instance, graph)
+        states = state.asset_states(status, graph)
+        changed = state.changed_raw_assets(status, state.source_tables(graph))
+        selection = to_materialise(states, changed, lambda k: state.downstream_of(graph, k))
+        checked = f"checked {len(states)} assets in {time.perf_counter() - began:.1f} s"
+        if not selection:
+            print(f"pipeline: {checked}: every asset is up to date, nothing to materialise")
+            return 0
+        print(f"pipeline: {checked}: {len(selection)} to materialise")
+        for line in reasons(states, changed):
+            print(f"  {line}")
+        if dry_run:
+            print("would materialise: " + ", ".join(selection))
+            return 0
+    elif dry_run:
+        print("pipeline: would materialise every asset")
+        return 0
+    else:
+        print("pipeline: materialising every asset")
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    log = settings.data_dir() / "logs" / f"pipeline-{stamp}.log"
+    print(f"pipeline: full log in {log}")
+    try:
+        return 0 if run.materialise(instance, selection, log) else 1
+    except KeyboardInterrupt:
+        return 130  # what a shell reports for Ctrl-C; the run was told to stop
+
+
+def addresses(service_port: int, dagster_port: int, mlflow_port: int, timeout: float) -> int:
+    """Print the addresses once each answers, then stay up until stopped (a Procfile process:
+    honcho stops every process as soon as one exits)."""
+    from credit_assets.launcher.ready import address_block, endpoints, wait_until_ready
+
+    points = endpoints(service_port, dagster_port, mlflow_port)
+    print(address_block(points, wait_until_ready(points, timeout)), flush=True)
+    signal.pause()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="credit-scoring", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -52,7 +110,22 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--workers", type=int, default=None, help="processes (default: 2)")
     demo = commands.add_parser("demo-data", help="create the demo data if none is configured")
     demo.add_argument("--force", action="store_true", help="regenerate even if present")
+    build = commands.add_parser(
+        "materialize", help="materialise what is missing or stale, showing one line per step"
+    )
+    build.add_argument("--all", action="store_true", help="every asset, fresh or not")
+    build.add_argument("--dry-run", action="store_true", help="only list what would run")
+    show = commands.add_parser("addresses", help="wait for the running parts, print addresses")
+    show.add_argument("--service-port", type=int, default=settings.SERVICE_PORT)
+    show.add_argument("--dagster-port", type=int, default=3000)
+    show.add_argument("--mlflow-port", type=int, default=5000)
+    show.add_argument("--timeout", type=float, default=300.0, help="seconds to wait at most")
     args = parser.parse_args(argv)
+
+    if args.command == "materialize":
+        return materialize(args.all, args.dry_run)
+    if args.command == "addresses":
+        return addresses(args.service_port, args.dagster_port, args.mlflow_port, args.timeout)
 
     if args.command == "synth":
         start = time.perf_counter()

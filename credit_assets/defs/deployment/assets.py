@@ -6,13 +6,23 @@ from pathlib import Path
 import dagster as dg
 
 from credit_assets import settings
+from credit_assets.code_version import code_version
 from credit_assets.defs.deployment.resources import BentoStore, ModelRegistry
 from credit_assets.defs.models.champion import champion_path, champion_record_path
 from credit_assets.defs.resources import DataLake
 from credit_assets.defs.training.assets import features_path
-from credit_assets.serving.packaging import BENTO_NAME, MODEL_NAME, build_bento, save_model
+from credit_assets.serving.packaging import (
+    BENTO_INCLUDE,
+    BENTO_NAME,
+    MODEL_NAME,
+    build_bento,
+    save_model,
+)
 
 GROUP = "deployment"
+CODE_VERSION = code_version(__name__)
+BENTO_CODE_VERSION = code_version(__name__, *BENTO_INCLUDE)
+"""The Bento is rebuilt when the code it ships changes (the service, the UI), not only the model."""
 
 
 def _megabytes(folder: Path) -> float:
@@ -21,6 +31,7 @@ def _megabytes(folder: Path) -> float:
 
 @dg.asset(
     group_name=GROUP,
+    code_version=CODE_VERSION,
     deps=["champion_model", "application_only_champion_model", "client_features"],
     kinds={"bentoml"},
 )
@@ -65,7 +76,12 @@ def served_model(
     )
 
 
-@dg.asset(group_name=GROUP, deps=[served_model], kinds={"bentoml"})
+@dg.asset(
+    group_name=GROUP,
+    code_version=BENTO_CODE_VERSION,
+    deps=[served_model],
+    kinds={"bentoml"},
+)
 def credit_scorer_bento(
     context: dg.AssetExecutionContext, bento_store: BentoStore
 ) -> dg.MaterializeResult:

@@ -13,6 +13,7 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
+from credit_assets.code_version import code_version
 from credit_assets.defs.resources import DataLake
 from credit_assets.features.build import (
     DEFAULT_MAX_MISSING_SHARE,
@@ -25,6 +26,7 @@ from credit_assets.features.common import KEY
 from credit_assets.features.serving import FeatureSpec
 
 GROUP = "features"
+CODE_VERSION = code_version(__name__)
 TOP_MISSING = 15
 
 DEFINITIONS = {
@@ -91,6 +93,7 @@ def feature_group_asset(group: FeatureGroup) -> dg.AssetsDefinition:
     """The asset computing one feature group from its raw tables."""
 
     @dg.asset(
+        code_version=CODE_VERSION,
         name=group.name,
         group_name=GROUP,
         description=DEFINITIONS[group.name],
@@ -123,6 +126,7 @@ class ClientFeaturesConfig(dg.Config):
 
 
 @dg.asset(
+    code_version=CODE_VERSION,
     group_name=GROUP,
     deps=[*(dg.AssetKey(g.name) for g in GROUPS), dg.AssetKey("application_train")],
     kinds={"polars", "parquet"},

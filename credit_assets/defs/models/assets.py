@@ -7,6 +7,7 @@ from typing import Any, Literal
 import dagster as dg
 import numpy as np
 
+from credit_assets.code_version import code_version
 from credit_assets.defs.models.resources import MlflowTracking
 from credit_assets.defs.resources import DataLake, HomeCreditSource
 from credit_assets.defs.training.assets import data_kind, read_frame
@@ -20,6 +21,7 @@ from credit_assets.models.tracking import git_commit, log_nested_run
 from credit_assets.models.train import CandidateResult, TrainingSettings, train_candidate
 
 GROUP = "models"
+CODE_VERSION = code_version(__name__)
 INPUTS = ["training_set", "balanced_training_set", "holdout_set"]
 DESCRIPTIONS = {
     "dummy": "Baseline that predicts the training default rate for everyone: the bar to beat.",
@@ -123,6 +125,7 @@ def candidate_asset(
     """The asset training one candidate on one feature set and publishing its figures."""
 
     @dg.asset(
+        code_version=CODE_VERSION,
         name=candidate_key(candidate.name, feature_set),
         group_name=GROUP,
         deps=INPUTS,
@@ -206,6 +209,7 @@ class ResamplingConfig(dg.Config):
 
 
 @dg.asset(
+    code_version=CODE_VERSION,
     group_name=GROUP,
     deps=["training_set", "lightgbm_candidate"],
     kinds={"lightgbm", "mlflow"},

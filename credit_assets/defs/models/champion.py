@@ -10,6 +10,7 @@ import mlflow
 import numpy as np
 import pandas as pd
 
+from credit_assets.code_version import code_version
 from credit_assets.defs.models.assets import (
     FEATURE_SET_TITLES,
     GROUP,
@@ -28,6 +29,8 @@ from credit_assets.models.candidates import CANDIDATES
 from credit_assets.models.champion import Gates, choose_champion, selection
 from credit_assets.models.data import KEY, TARGET, dataset_hash, features_of
 from credit_assets.models.tracking import REGISTERED_MODEL, register_champion
+
+CODE_VERSION = code_version(__name__)
 
 
 def champion_key(feature_set: FeatureSet = "history") -> str:
@@ -82,6 +85,7 @@ def champion_asset(feature_set: FeatureSet) -> dg.AssetsDefinition:
     """The asset choosing the champion among one feature set's candidates."""
 
     @dg.asset(
+        code_version=CODE_VERSION,
         name=champion_key(feature_set),
         group_name=GROUP,
         deps=[candidate_key(name, feature_set) for name in CANDIDATES],
@@ -161,7 +165,12 @@ def clients_to_score(lake: DataLake) -> pd.DataFrame:
     return features.reindex(ids.to_numpy())
 
 
-@dg.asset(group_name=GROUP, deps=["champion_model", "application_test"], kinds={"csv"})
+@dg.asset(
+    group_name=GROUP,
+    code_version=CODE_VERSION,
+    deps=["champion_model", "application_test"],
+    kinds={"csv"},
+)
 def batch_scores(lake: DataLake) -> dg.MaterializeResult:
     """Calibrated probability of default and decision for every application_test client:
     ``outputs/submission.csv`` in Kaggle's format (SK_ID_CURR,TARGET) and
@@ -198,6 +207,7 @@ def report_path(lake: DataLake) -> Path:
 
 
 @dg.asset(
+    code_version=CODE_VERSION,
     group_name=GROUP,
     deps=[
         *(champion_key(s) for s in FEATURE_SETS),

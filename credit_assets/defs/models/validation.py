@@ -7,6 +7,7 @@ import dagster as dg
 import numpy as np
 import pandas as pd
 
+from credit_assets.code_version import code_version
 from credit_assets.defs.models.assets import GROUP
 from credit_assets.defs.models.champion import (
     champion_key,
@@ -70,6 +71,7 @@ def logged_scores(log: PredictionLogStore, version: str) -> np.ndarray:
 
 
 @dg.asset(
+    code_version=code_version(__name__),
     group_name=GROUP,
     deps=[
         *(champion_key(kind) for kind in CHAMPIONS),

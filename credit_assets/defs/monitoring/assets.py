@@ -10,6 +10,7 @@ import dagster as dg
 import pandas as pd
 import polars as pl
 
+from credit_assets.code_version import code_version
 from credit_assets.defs.features.assets import features_path, spec_path
 from credit_assets.defs.models.champion import champion_path
 from credit_assets.defs.monitoring.resources import PredictionLogStore
@@ -26,6 +27,7 @@ from credit_assets.monitoring.requests import (
 )
 
 GROUP = "monitoring"
+CODE_VERSION = code_version(__name__)
 TEST_CLIENTS = "application_test clients"
 REQUESTS = "logged requests scored on history"
 APPLICATION_REQUESTS = "logged requests scored on the application only"
@@ -119,6 +121,7 @@ def compare_requests(
 
 
 @dg.asset(
+    code_version=CODE_VERSION,
     group_name=GROUP,
     deps=["client_features", "application_train", "application_test", "champion_model"],
     kinds={"html", "json"},

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import dagster as dg
 
+from credit_assets.code_version import code_version
 from credit_assets.defs.resources import DataLake, HomeCreditSource
 from credit_assets.ingest import IngestionError, IngestReport, ingest_table
 from credit_assets.kaggle import TABLES, schema
+
+CODE_VERSION = code_version(__name__)
+"""A new version (ingestion code, the Kaggle schema) re-ingests every table."""
 
 DEFINITIONS = {
     "application_train": (
@@ -54,6 +58,7 @@ def raw_table_asset(table: str) -> dg.AssetsDefinition:
     """The asset that ingests one Kaggle table into ``lake.raw_table(table)``."""
 
     @dg.asset(
+        code_version=CODE_VERSION,
         key=asset_key(table),
         group_name="raw",
         description=DEFINITIONS[table],
@@ -69,7 +74,11 @@ def raw_table_asset(table: str) -> dg.AssetsDefinition:
                 description=str(err),
                 metadata={k: v for k, v in details.items() if v is not None},
             ) from err
-        return dg.MaterializeResult(metadata=report_metadata(report))
+        # The content's hash is the data version: downstream assets are stale only when the
+        # data really changed, and the launcher compares it with the source to find changes.
+        return dg.MaterializeResult(
+            metadata=report_metadata(report), data_version=dg.DataVersion(report.sha256)
+        )
 
     return _raw_table
 

@@ -8,6 +8,7 @@ import dagster as dg
 import mlflow
 import pandas as pd
 
+from credit_assets.code_version import code_version
 from credit_assets.defs.models.resources import MlflowTracking
 from credit_assets.defs.resources import DataLake, HomeCreditSource
 from credit_assets.ingest import IngestionError, locate_source
@@ -24,6 +25,7 @@ from credit_assets.models.tracking import git_commit
 FEATURES = dg.AssetKey("client_features")
 LABELS_FROM = dg.AssetKey("application_train")
 GROUP = "training"
+CODE_VERSION = code_version(__name__)
 
 
 def features_path(lake: DataLake) -> Path:
@@ -77,6 +79,7 @@ class SplitConfig(dg.Config):
     specs=[
         dg.AssetSpec(
             "training_set",
+            code_version=CODE_VERSION,
             group_name=GROUP,
             deps=[FEATURES, LABELS_FROM],
             kinds={"pandas", "parquet"},
@@ -87,6 +90,7 @@ class SplitConfig(dg.Config):
         ),
         dg.AssetSpec(
             "holdout_set",
+            code_version=CODE_VERSION,
             group_name=GROUP,
             deps=[FEATURES, LABELS_FROM],
             kinds={"pandas", "parquet"},
@@ -148,6 +152,7 @@ class BalanceConfig(dg.Config):
 
 
 @dg.asset(
+    code_version=CODE_VERSION,
     group_name=GROUP,
     deps=["training_set"],
     kinds={"pandas", "parquet"},
