@@ -13,6 +13,13 @@ from credit_assets.serving.schemas import ModelInfo, Prediction
 from ui.plots import percent
 
 DECISIONS = {"accepted": "✓ Accepted", "refused": "✗ Refused"}
+SCORED_ON = {
+    "history": "scored by the model that uses the application and the credit history",
+    "application_only": (
+        "scored by the application-only model: no credit history was sent, so only the"
+        " application's fields were used"
+    ),
+}
 
 
 def decision_words(decision: str) -> str:
@@ -38,7 +45,9 @@ def score_summary(prediction: Prediction, who: str) -> str:
         f'<strong data-field="probability">{percent(prediction.probability)}</strong>, '
         f"{distance_words(prediction.probability, prediction.threshold)}.</p>"
         f'<p>Decision: <strong data-field="decision">{decision_words(prediction.decision)}'
-        f"</strong> ({rule}).</p></div>"
+        f"</strong> ({rule}).</p>"
+        f'<p data-field="scored-on">This client was {SCORED_ON[prediction.scored_on]}'
+        f" (model {html.escape(prediction.model_version)}).</p></div>"
     )
 
 
@@ -95,16 +104,36 @@ def synthetic_banner(info: ModelInfo) -> str:
 def model_card(info: ModelInfo) -> str:
     """The model's facts as a Markdown table."""
     auc = info.metrics.get("holdout_auc")
+    cv_auc = info.metrics.get("cv_auc_mean")
     rows = [
         ("Model", f"{info.name} {info.version}"),
         ("BentoML model", info.bento_model or "(not packaged)"),
         ("Trained", info.trained_at),
         ("Packaged", info.packaged_at),
-        ("AUC on held-out clients", f"{auc:.3f}" if auc is not None else "not recorded"),
+        (
+            "AUC out-of-fold (training clients; chose the model)",
+            f"{cv_auc:.3f}" if cv_auc is not None else "not recorded",
+        ),
+        (
+            "AUC on held-out clients (measured once, after the choice)",
+            f"{auc:.3f}" if auc is not None else "not recorded",
+        ),
         ("Decision threshold", f"refused from {percent(info.threshold)} probability of default"),
         ("Data", f"{info.data_kind} ({info.known_clients:,} known clients)"),
         ("Features", f"{info.feature_count:,}"),
         ("MLflow run", info.mlflow_run_id or "none"),
+        *(
+            (
+                f"Model for {m.scored_on.replace('_', ' ')} applicants",
+                f"{m.name} {m.version}, refused from {percent(m.threshold)},"
+                f" {len(m.features):,} features",
+            )
+            for m in info.models
+        ),
+        (
+            "Kept out of every model",
+            ", ".join(info.excluded_attributes) or "nothing",
+        ),
     ]
     body = "\n".join(f"| {name} | {value} |" for name, value in rows)
     return f"| Fact | Value |\n|---|---|\n{body}"
