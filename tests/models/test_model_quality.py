@@ -80,13 +80,15 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     truth_table = pd.read_csv(source / TRUTH_FILE)
     truth = pd.Series(truth_table["probability"].to_numpy(), index=truth_table[KEY])
     champions: dict[FeatureSet, ScoringModel] = {}
-    holdout = pd.DataFrame()
+    # The same seeded split of the same clients for both feature sets: one holdout, every column.
+    _, holdout = split_train_holdout(labelled, 0.25, seed=11)
     for feature_set in ("history", "application_only"):
-        train, holdout = split_train_holdout(for_feature_set(labelled, feature_set), 0.25, seed=11)
+        train, own = split_train_holdout(for_feature_set(labelled, feature_set), 0.25, seed=11)
+        assert own.index.equals(holdout.index)
         balanced = undersample(train, seed=11)
         trained = {
             name: train_candidate(
-                CANDIDATES[name], train, balanced, holdout,
+                CANDIDATES[name], train, balanced, own,
                 folder / f"{feature_set}-{name}.db", QUICK, dataset_hash(train), "synthetic",
                 feature_set,
             ).model
