@@ -60,7 +60,7 @@ def per_call_ms(scorer: Scorer, ids: list[int], repeats: int = 3) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("home", type=Path, help="a BENTOML_HOME or a bundle folder")
     parser.add_argument("--clients", type=int, default=500)
     parser.add_argument("--seed", type=int, default=0)
@@ -90,9 +90,7 @@ def main() -> None:
     worst = float(np.abs(totals.mean(axis=0)).max())
     shares = pd.Series(top[top >= 0]).value_counts(normalize=True)
     print(f"largest |mean group contribution|: {worst:.3f} (goal <= 0.05)")
-    print(
-        f"largest |mean| without centring: {float(np.abs(uncentred.mean(axis=0)).max()):.3f}"
-    )
+    print(f"largest |mean| without centring: {float(np.abs(uncentred.mean(axis=0)).max()):.3f}")
     print(f"largest top-reason share: {float(shares.max()) if len(shares) else 0.0:.1%}")
 
     position = {group.code: g for g, group in enumerate(groups)}

@@ -119,7 +119,7 @@ def test_every_refusal_has_one_to_four_positive_reasons_and_acceptances_none(
 
 
 def test_explain_groups_add_up_to_the_log_odds(scorer: Scorer, features: pd.DataFrame) -> None:
-    sk_id = int(features.index[3])
+    sk_id = int(features.index.to_numpy()[3])
     answer = scorer.explain(ExplainRequest(sk_id_curr=sk_id, top_k=5))
     total = answer.base + sum(g.contribution for g in answer.groups)
     assert total == pytest.approx(math.log(answer.probability / (1 - answer.probability)))

@@ -66,7 +66,7 @@ def test_a_refused_client_reads_their_reason_codes_above_a_grouped_waterfall(
     shown = re.findall(r'<li data-code="(\w+)"><strong>\w+</strong> ([^<]+)</li>', view.why)
     assert shown == [(r.code, r.text) for r in refused.reason_codes] and shown
     assert view.why.index("reason-codes") < view.why.index("<img")
-    groups = scorer.explain(ExplainRequest(sk_id_curr=refused.sk_id_curr)).groups
+    groups = scorer.explain(ExplainRequest(sk_id_curr=refused.sk_id_curr, top_k=10)).groups
     bars = grouped_bars(groups)
     rest = abs(sum(g.contribution for g in groups[len(bars) :]))
     assert rest <= min(abs(g.contribution) for g in bars)
