@@ -6,6 +6,7 @@ POST /predict_batch  {"sk_id_curr": [...]} or {"applications": [...]} (10,000 id
                      the latter optionally with {"histories": [...]}: one history or null each
 POST /explain        {"sk_id_curr": 100002, "top_k": 10}: exact contributions with descriptions
 GET  /model_info     name, version, metrics, threshold, dates, feature count, data kind
+GET  /reason_codes   every reason code a refusal can carry, with its title and sentence
 GET  /ui             the explainer for credit officers (Gradio, on this service's own scorer)
 GET  /livez /readyz /metrics  BentoML's health and Prometheus endpoints
 
@@ -47,6 +48,7 @@ with bentoml.importing():
         ModelInfo,
         Prediction,
         PredictRequest,
+        ReasonCodeInfo,
     )
 
 if TYPE_CHECKING:
@@ -149,6 +151,11 @@ class CreditScorer:
     def model_info_page(self) -> ModelInfo:
         """``GET /model_info``: the same answer for browsers and probes."""
         return self.scorer.info()
+
+    @web.get("/reason_codes", response_model=list[ReasonCodeInfo])
+    def reason_codes_page(self) -> list[ReasonCodeInfo]:
+        """``GET /reason_codes``: the codes refusals carry, with their titles and sentences."""
+        return self.scorer.reason_codes()
 
 
 # BentoML types the argument as a middleware factory protocol; a middleware class is what it calls.

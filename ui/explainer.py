@@ -19,7 +19,7 @@ import numpy as np
 from pydantic import ValidationError
 
 from credit_assets.serving.errors import UnknownClientError
-from credit_assets.serving.schemas import ExplainRequest, PredictRequest
+from credit_assets.serving.schemas import ExplainRequest, GroupContribution, PredictRequest
 from credit_assets.serving.scorer import Scorer
 from ui import compare, fields, plots, text
 from ui.population import Population, number_or_none
@@ -85,10 +85,10 @@ class Explainer:
                 "applicant in the “New applicant” tab."
             ) from None
         gauge = plots.gauge(explanation.probability, explanation.threshold)
-        bars = [
-            plots.Bar(r.description, r.contribution, _shown(r.value)) for r in explanation.reasons
-        ]
-        chart = plots.waterfall(bars, explanation.base, explanation.other)
+        shown_groups = grouped_bars(explanation.groups)
+        bars = [plots.Bar(g.title, g.contribution) for g in shown_groups]
+        rest = sum(g.contribution for g in explanation.groups[len(shown_groups) :])
+        chart = plots.waterfall(bars, explanation.base, rest, "All other reasons")
         reasons = [
             [r.description, r.feature, _shown(r.value), round(r.contribution, 3), r.effect]
             for r in explanation.reasons
@@ -99,7 +99,10 @@ class Explainer:
             score=text.side_by_side(
                 plots.as_html(gauge), text.score_summary(explanation, f"Client {sk_id}")
             ),
-            why=plots.as_html(chart, "How each reason moves this client's risk."),
+            why=text.reason_codes(explanation)
+            + plots.as_html(
+                chart, "How each reason (related features together) moves this client's risk."
+            ),
             reasons=reasons,
             form=fields.form_values(self.scorer.application(sk_id)),
         )
@@ -182,6 +185,19 @@ class Explainer:
         return text.side_by_side(
             plots.as_html(gauge), text.score_summary(prediction, "This applicant")
         )
+
+
+def grouped_bars(groups: Sequence[GroupContribution], least: int = 8) -> list[GroupContribution]:
+    """The reason groups the waterfall shows (``groups`` come largest first): at least
+    ``least``, and more until the rest together push less than the smallest shown, so "all
+    other reasons" is never the largest bar."""
+    count = min(least, len(groups))
+    while count < len(groups):
+        rest = abs(sum(g.contribution for g in groups[count:]))
+        if rest <= abs(groups[count - 1].contribution):
+            break
+        count += 1
+    return list(groups[:count])
 
 
 def parse_history(typed: str | None) -> dict[str, Any] | None:

@@ -100,10 +100,12 @@ def gauge(probability: float, threshold: float, before: float | None = None) -> 
     return Chart(figure, alt)
 
 
-def waterfall(bars: Sequence[Bar], base: float, other: float) -> Chart:
+def waterfall(
+    bars: Sequence[Bar], base: float, other: float, other_label: str = "All other features"
+) -> Chart:
     """The client's log-odds of default built up from the average client's (``base``): one
-    bar per reason, the rest summed in ``other``."""
-    steps = [*bars, Bar("All other features", other)]
+    bar per reason, the rest summed in ``other`` (labelled ``other_label``)."""
+    steps = [*bars, Bar(other_label, other)]
     figure = Figure(figsize=(9, 0.42 * len(steps) + 1.8))
     axis = figure.add_subplot()
     start = base
@@ -135,7 +137,7 @@ def waterfall(bars: Sequence[Bar], base: float, other: float) -> Chart:
     alt = (
         f"Waterfall of the reasons, in log-odds of default, from the average client's "
         f"{percent(_sigmoid(base))} to this client's {percent(_sigmoid(start))}: {worded}; "
-        f"all other features together {other:+.2f}."
+        f"{other_label.lower()} together {other:+.2f}."
     )
     return Chart(figure, alt)
 

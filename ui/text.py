@@ -76,6 +76,29 @@ def what_if_summary(
     )
 
 
+def reason_codes(prediction: Prediction) -> str:
+    """A refusal's reason codes, largest first, as the client would be told them."""
+    if prediction.decision != "refused":
+        return (
+            '<div class="reason-codes" role="status"><p>Accepted: there is no reason for '
+            "refusal to give.</p></div>"
+        )
+    if not prediction.reason_codes:
+        return (
+            '<div class="reason-codes" role="status"><p>Refused, but no fact about the client '
+            "raised the risk above the average applicant's: no reason code applies.</p></div>"
+        )
+    items = "".join(
+        f'<li data-code="{html.escape(r.code)}"><strong>{html.escape(r.code)}</strong> '
+        f"{html.escape(r.text)}</li>"
+        for r in prediction.reason_codes
+    )
+    return (
+        '<div class="reason-codes" role="status"><p><strong>Reasons for the refusal</strong>, '
+        f"as the client is told them (largest first):</p><ol>{items}</ol></div>"
+    )
+
+
 def side_by_side(first: str, second: str) -> str:
     """Two blocks next to each other, wrapping on a narrow screen."""
     return (
@@ -146,7 +169,7 @@ CSS = """
   background: #fdf0e8; color: #1f1f1f; }
 .explainer-message[role=status] { border-left: 6px solid #005b8f; padding: 0.3em 0.8em;
   background: #eaf3fa; color: #1f1f1f; }
-.score-summary, .what-if { font-size: 1.1em; }
+.score-summary, .what-if, .reason-codes { font-size: 1.1em; }
 .what-if table { border-collapse: collapse; }
 .what-if th, .what-if td { border: 1px solid #595959; padding: 0.2em 0.6em; }
 .explainer-figure figcaption { color: #333333; font-size: 0.95em; }

@@ -8,6 +8,17 @@ For every row, ``base + contributions.sum() == raw score``:
 - random forest: the path decomposition of each tree (the change in the node's default share at
   each split, credited to the split's feature), averaged over trees (raw score is P(default));
 - dummy: no feature moves the score; the base is the constant prediction.
+
+Each of these measures a feature from its own reference point: the linear one from a client at
+every column's training minimum (456 of 698 features then pushed the same way for over 99 % of
+clients), the bagged trees from the balanced bags the trees saw, the forest from its root. A
+refused client is owed reasons relative to the average applicant, so :func:`background_means`
+takes each feature's mean contribution over a sample of training clients once, at training, and
+:func:`centred` subtracts it from every row and adds its sum to the base. The sum is unchanged
+(exactness holds), the base becomes the average training client's score and each feature's
+contributions average zero over the training clients. For the linear model this is exactly
+``coefficient x (value - training mean)``, one-hot fields against their category frequencies;
+for the trees it is TreeSHAP (or the path decomposition) measured from the population mean.
 """
 
 from __future__ import annotations
@@ -25,6 +36,9 @@ from sklearn.linear_model import LogisticRegression
 from credit_assets.models.preprocessing import linear_feature_groups
 
 Contributions = tuple[NDArray[np.float64], NDArray[np.float64]]
+BACKGROUND_ROWS = 2_000
+"""Training clients the mean contributions are taken over: the sampling error of a mean is then
+under 2.5 % of its feature's spread, and the forest's path sums take a few seconds."""
 
 
 def contributions(
@@ -96,3 +110,39 @@ def _forest(model: RandomForestClassifier, features: NDArray[np.float64]) -> Con
         base += root
     trees = len(model.estimators_)
     return np.full(len(features), base / trees), total / trees
+
+
+def background_means(
+    prep: Any,
+    model: Any,
+    frame: pd.DataFrame,
+    feature_names: list[str],
+    rows: int = BACKGROUND_ROWS,
+    seed: int = 42,
+) -> NDArray[np.float64]:
+    """Each feature's mean raw contribution over (a sample of ``rows``) clients of ``frame``.
+
+    Raises:
+        ValueError: if ``frame`` has no rows.
+    """
+    if frame.empty:
+        raise ValueError("mean contributions need at least one background client, got none")
+    sample = frame.sample(rows, random_state=seed) if len(frame) > rows else frame
+    _, parts = contributions(prep, model, sample, feature_names)
+    return parts.mean(axis=0)
+
+
+def centred(
+    base: NDArray[np.float64], parts: NDArray[np.float64], means: NDArray[np.float64]
+) -> Contributions:
+    """``(base, contributions)`` measured from the background: ``means`` moved into the base.
+
+    Raises:
+        ValueError: if ``means`` does not have one value per contribution column.
+    """
+    if means.shape != parts.shape[1:]:
+        raise ValueError(
+            f"{means.shape[0]} mean contributions for {parts.shape[1]} features: the means "
+            "belong to another model"
+        )
+    return base + float(means.sum()), parts - means

@@ -25,7 +25,7 @@ from numpy.typing import ArrayLike, NDArray
 from sklearn.linear_model import LogisticRegression
 
 from credit_assets.models.calibration import Calibration
-from credit_assets.models.explain import contributions
+from credit_assets.models.explain import centred, contributions
 from credit_assets.models.preprocessing import SMALL_BATCH
 from credit_assets.models.scores import LinearShortcut, raw_scores
 
@@ -73,6 +73,11 @@ class ScoringModel:
     """``history`` (every client feature) or ``application_only`` (a raw application's)."""
     training_ids: NDArray[np.int64] | None = field(default=None, repr=False, compare=False)
     """The SK_ID_CURR of the clients it learnt from: a later comparison must leave them out."""
+    contribution_means: NDArray[np.float64] | None = field(default=None, repr=False, compare=False)
+    """Each feature's mean raw contribution over a sample of training clients (see
+    :func:`credit_assets.models.explain.background_means`): subtracted from every contribution
+    and added to the base, so contributions are measured from the average client. ``None``
+    (artefacts packaged before it existed): contributions as the model gives them."""
     _shortcut: LinearShortcut | None = field(default=None, init=False, repr=False, compare=False)
 
     def _frame(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -129,10 +134,14 @@ class ScoringModel:
         """``(base, contributions)`` on the calibrated log-odds, one column per feature.
 
         Exact because the calibration is affine in the raw score; with no calibration of a
-        probability score (``method == "none"``) they stay on the raw probability.
+        probability score (``method == "none"``) they stay on the raw probability. With
+        ``contribution_means`` the base is the average training client's log-odds and each
+        feature's contributions average zero over the training clients.
         """
         aligned = self._frame(frame)
         base, parts = contributions(self.prep, self.model, aligned, self.feature_names)
+        if self.contribution_means is not None:
+            base, parts = centred(base, parts, self.contribution_means)
         if self.calibration.method == "none" and self.calibration.raw_space == "probability":
             return base, parts
         slope, intercept = self.calibration.slope, self.calibration.intercept

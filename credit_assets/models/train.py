@@ -28,6 +28,7 @@ from credit_assets.models.calibration import Method, calibrate, prior_correction
 from credit_assets.models.candidates import Candidate, undersamples_itself
 from credit_assets.models.cost import best_threshold, confusion
 from credit_assets.models.data import TARGET, features_of, negative_keep_rate
+from credit_assets.models.explain import background_means
 from credit_assets.models.scores import raw_scores
 from credit_assets.models.scoring_model import ScoringModel
 from credit_assets.models.tuning import TuningResult, tune
@@ -142,13 +143,17 @@ def train_candidate(
         prior = prior_correction(keep_rate, candidate.raw_space)
         metrics["brier_prior_correction"] = float(brier_score_loss(y_holdout, prior(raw)))
     trained_at = datetime.now(UTC).isoformat(timespec="seconds")
+    feature_names = [str(c) for c in features_of(train).columns]
+    # Reasons are measured from the average applicant: the training clients as they come, not
+    # the balanced set (see explain.py).
+    means = background_means(prep, model, features_of(train), feature_names, seed=s.seed)
     scoring = ScoringModel(
         name=candidate.name,
         prep=prep,
         model=model,
         calibration=calibration,
         threshold=threshold,
-        feature_names=[str(c) for c in features_of(train).columns],
+        feature_names=feature_names,
         metrics=metrics,
         params=tuning.params,
         version=_version(f"{prefix}{candidate.name}", tuning.params, data_hash),
@@ -156,6 +161,7 @@ def train_candidate(
         data_kind=data_kind,
         feature_set=feature_set,
         training_ids=train.index.to_numpy(dtype=np.int64),
+        contribution_means=means,
     )
     return CandidateResult(scoring, tuning, metrics, oof_proba, proba, as_trained)
 

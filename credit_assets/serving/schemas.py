@@ -195,6 +195,34 @@ def _check_owner(application: Strict, history: History, *where: str | int) -> No
         raise ValidationError.from_exception_data("Request", faults)
 
 
+class ReasonCode(BaseModel):
+    """One reason a refusal can be explained by: a stable code and a sentence for the client."""
+
+    code: str = Field(examples=["R05"])
+    text: str = Field(examples=["Several instalments on earlier loans were paid late."])
+
+
+class ReasonCodeInfo(ReasonCode):
+    """A published reason code with its short title; ``refusal_reason`` is false for a group
+    never given as a reason for a refusal (age)."""
+
+    title: str
+    refusal_reason: bool
+
+
+class GroupContribution(BaseModel):
+    """One reason group's summed push on the client's log-odds of default (positive: riskier),
+    measured from the average training client."""
+
+    code: str
+    title: str
+    text: str
+    contribution: float
+    features: list[str]
+    """The model features of the group, largest push first."""
+    refusal_reason: bool
+
+
 class Score(BaseModel):
     """A client's calibrated probability of default, the decision at the threshold of the model
     that scored them, and which model that was."""
@@ -205,6 +233,9 @@ class Score(BaseModel):
     decision: Decision
     scored_on: ScoredOn
     model_version: str
+    reason_codes: list[ReasonCode] = Field(default_factory=list)
+    """For a refusal, the (at most four) facts that raised the client's risk the most, largest
+    first; empty for an acceptance."""
 
 
 class Prediction(Score):
@@ -237,6 +268,8 @@ class Explanation(Prediction):
     reasons: list[Reason]
     other: float
     """The summed contributions of every feature outside the top ``k``."""
+    groups: list[GroupContribution] = Field(default_factory=list)
+    """Every reason group, largest push first: ``base + sum(groups) == logit(probability)``."""
 
 
 class ModelSummary(BaseModel):

@@ -30,6 +30,7 @@ from credit_assets.models import ScoringModel
 from credit_assets.serving import bundle, whatif
 from credit_assets.serving.bundle import ModelCard
 from credit_assets.serving.history import HistoryRules
+from credit_assets.serving.refusals import ModelReasons, published_codes
 from credit_assets.serving.schemas import (
     Application,
     BatchPrediction,
@@ -41,6 +42,7 @@ from credit_assets.serving.schemas import (
     Prediction,
     PredictRequest,
     Reason,
+    ReasonCodeInfo,
     Score,
     ScoredOn,
 )
@@ -78,6 +80,8 @@ class Scorer:
         """Every feature column of the client table (a new applicant's with a credit history)."""
         self.application_spec = _application_part(spec)
         """The feature columns a raw application alone produces (a new applicant's)."""
+        self.reasons = {id(m): ModelReasons(m) for _, m in self._models()}
+        """Each served champion's reason groups, keyed by the model's identity."""
 
     @classmethod
     def load(cls, folder: Path, bento_model: str = "") -> Scorer:
@@ -227,12 +231,26 @@ class Scorer:
             )
             for c in found.contributions
         ]
+        explainer = self._reasons_of(model)
         return Explanation(
             **self._prediction_fields(ids[0], found.probability, found.decision, scored_on),
+            reason_codes=explainer.codes(frame, [found.decision])[0],
             base=found.base,
             reasons=reasons,
             other=found.other,
+            groups=explainer.explain(frame),
         )
+
+    def reason_codes(self) -> list[ReasonCodeInfo]:
+        """Every reason code a refusal can be given, with its title and sentence."""
+        return published_codes()
+
+    def _reasons_of(self, model: ScoringModel) -> ModelReasons:
+        # A champion swapped in after construction (tests do) gets its grouping on first use.
+        found = self.reasons.get(id(model))
+        if found is None or found.model is not model:
+            found = self.reasons[id(model)] = ModelReasons(model)
+        return found
 
     def info(self) -> ModelInfo:
         """Name, version, metrics, threshold, dates, sizes and data kind of the served model."""
@@ -298,9 +316,10 @@ class Scorer:
         model, scored_on = self.model_for(scored_on)
         proba = model.predict_proba(frame)
         decisions = model.decide(proba).tolist()
+        codes = self._reasons_of(model).codes(frame, decisions)
         return [
-            Prediction(**self._prediction_fields(i, p, d, scored_on))
-            for i, p, d in zip(ids, proba.tolist(), decisions, strict=True)
+            Prediction(**self._prediction_fields(i, p, d, scored_on), reason_codes=c)
+            for i, p, d, c in zip(ids, proba.tolist(), decisions, codes, strict=True)
         ]
 
     def _prediction_fields(

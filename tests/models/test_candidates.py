@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,8 @@ from scipy.special import logit
 from credit_assets.models import ScoringModel
 from credit_assets.models.candidates import CANDIDATES
 from credit_assets.models.data import dataset_hash, features_of
+from credit_assets.models.explain import BACKGROUND_ROWS
+from credit_assets.models.preprocessing import linear_feature_groups
 from credit_assets.models.scores import raw_scores
 from credit_assets.models.train import CandidateResult, TrainingSettings, train_candidate
 
@@ -82,6 +85,58 @@ def test_the_artefact_round_trips_and_explains_exactly(
     assert total + explanation.other == pytest.approx(logit(explanation.probability))
     assert len(explanation.contributions) == 5
     assert explanation.decision == loaded.decide([explanation.probability])[0]
+
+
+@pytest.mark.parametrize("name", [n for n in CANDIDATES if n != "dummy"])
+def test_contributions_are_measured_from_the_average_training_client(
+    trained: dict[str, CandidateResult], name: str, frames: Any
+) -> None:
+    model = trained[name].model
+    assert model.contribution_means is not None
+    # The background is the training clients (a seeded sample of them): over it every feature's
+    # contributions average zero and the base is the mean calibrated log-odds.
+    clients = features_of(frames.train)
+    background = clients.sample(BACKGROUND_ROWS, random_state=42)
+    base, parts = model.feature_contributions(background)
+    np.testing.assert_allclose(parts.mean(axis=0), 0.0, atol=1e-9)
+    assert base[0] == pytest.approx(np.mean(logit(model.predict_proba(background))))
+    # Over every training client, no feature's mean push is more than a trace.
+    _, everyone = model.feature_contributions(clients)
+    assert np.abs(everyone.mean(axis=0)).max() < 0.05
+
+
+def test_linear_contributions_are_coefficient_times_distance_to_the_training_mean(
+    trained: dict[str, CandidateResult], frames: Any
+) -> None:
+    model = trained["logistic_regression"].model
+    rows = features_of(frames.holdout).iloc[:10]
+    _, parts = model.feature_contributions(rows)
+    scaled = model.prep.transform(rows)
+    background = model.prep.transform(
+        features_of(frames.train).sample(BACKGROUND_ROWS, random_state=42)
+    )
+    column = model.feature_names.index("AMT_CREDIT")
+    out = linear_feature_groups(model.prep).index("AMT_CREDIT")
+    expected = (
+        model.calibration.slope
+        * model.model.coef_[0, out]
+        * (scaled[:, out] - background[:, out].mean())
+    )
+    np.testing.assert_allclose(parts[:, column], expected, atol=1e-12)
+
+
+def test_an_artefact_without_mean_contributions_explains_as_before(
+    trained: dict[str, CandidateResult], frames: Any
+) -> None:
+    model = trained["lightgbm"].model
+    old = replace(model, contribution_means=None)
+    rows = features_of(frames.holdout).iloc[:5]
+    base, parts = model.feature_contributions(rows)
+    old_base, old_parts = old.feature_contributions(rows)
+    assert model.contribution_means is not None
+    slope = model.calibration.slope
+    np.testing.assert_allclose(parts, old_parts - slope * model.contribution_means)
+    np.testing.assert_allclose(base + parts.sum(axis=1), old_base + old_parts.sum(axis=1))
 
 
 def test_one_hot_columns_are_explained_as_their_original_field(

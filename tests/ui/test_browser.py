@@ -110,3 +110,26 @@ def test_an_officer_explains_a_client(
     assert elsewhere == [], "the page fetched something from outside the service"
     assert loaded < 20, f"the page took {loaded:.1f} s to sign in and load"
     print(f"/ui sign-in and load: {loaded:.2f} s; screenshots in {tmp_path}")
+
+
+def test_an_officer_reads_a_refused_clients_reason_codes(
+    browser: Any, served: str, served_key: str, ids: list[int]
+) -> None:
+    answers = (_predict(served, served_key, i) for i in ids)
+    refused = next(a for a in answers if a["decision"] == "refused")
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.goto(f"{served}/ui/")
+    page.get_by_label("username").fill("officer")
+    page.get_by_label("password").fill(served_key)
+    page.get_by_role("button", name="Login").click()
+    client_number = page.get_by_label("Client number (SK_ID_CURR)")
+    client_number.wait_for(timeout=WAIT_MS)
+    client_number.fill(str(refused["sk_id_curr"]))
+    page.get_by_role("button", name="Look up the client").click()
+    page.locator("#score [data-field=decision]").wait_for(timeout=WAIT_MS)
+    page.get_by_role("tab", name="Why").click()
+    items = page.locator("#why .reason-codes li")
+    items.first.wait_for(timeout=WAIT_MS)
+    shown = [(i.get_attribute("data-code"), i.inner_text()) for i in items.all()]
+    expected = [(r["code"], f"{r['code']} {r['text']}") for r in refused["reason_codes"]]
+    assert shown == expected and 1 <= len(shown) <= 4

@@ -13,7 +13,7 @@ from credit_assets.kaggle import DAYS_SENTINEL
 from credit_assets.serving.schemas import ExplainRequest, PredictRequest
 from credit_assets.serving.scorer import Scorer
 from ui import fields
-from ui.explainer import Explainer, Problem, parse_id
+from ui.explainer import Explainer, Problem, grouped_bars, parse_id
 from ui.plots import percent
 
 
@@ -51,11 +51,26 @@ def test_a_known_client_shows_the_services_score_and_reasons(
     words = {"accepted": "✓ Accepted", "refused": "✗ Refused"}[prediction.decision]
     assert _field(view.score, "decision") == words
     assert "percentage points" in view.score and percent(prediction.threshold) in view.score
-    reasons = scorer.explain(ExplainRequest(sk_id_curr=sk_id, top_k=10)).reasons
-    assert [row[1] for row in view.reasons] == [r.feature for r in reasons]
-    assert reasons[0].description in _alts(view.why)[0]
+    explanation = scorer.explain(ExplainRequest(sk_id_curr=sk_id, top_k=10))
+    assert [row[1] for row in view.reasons] == [r.feature for r in explanation.reasons]
+    assert explanation.groups[0].title in _alts(view.why)[0]
     assert _alts(view.score)[0].startswith("Gauge of the probability of default")
     assert len(view.form) == len(fields.NUMBERS) + len(fields.CHOICES)
+
+
+def test_a_refused_client_reads_their_reason_codes_above_a_grouped_waterfall(
+    explainer: Explainer, scorer: Scorer, ids: list[int]
+) -> None:
+    refused = next(p for p in scorer.predict_ids(ids) if p.decision == "refused")
+    view = explainer.client(str(refused.sk_id_curr))
+    shown = re.findall(r'<li data-code="(\w+)"><strong>\w+</strong> ([^<]+)</li>', view.why)
+    assert shown == [(r.code, r.text) for r in refused.reason_codes] and shown
+    assert view.why.index("reason-codes") < view.why.index("<img")
+    groups = scorer.explain(ExplainRequest(sk_id_curr=refused.sk_id_curr, top_k=10)).groups
+    bars = grouped_bars(groups)
+    rest = abs(sum(g.contribution for g in groups[len(bars) :]))
+    assert rest <= min(abs(g.contribution) for g in bars)
+    assert "all other reasons together" in _alts(view.why)[0]
 
 
 def test_an_unknown_client_is_a_clear_message(explainer: Explainer) -> None:
