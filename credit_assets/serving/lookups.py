@@ -165,7 +165,9 @@ def _check_features(scorer: Scorer, features: list[str]) -> None:
     known = set(scorer.model.feature_names)
     errors: list[InitErrorDetails] = [
         {
-            "type": PydanticCustomError("unknown_feature", "not a feature of the model"),
+            "type": PydanticCustomError(
+                "unknown_feature", "{name} is not a feature of the model", {"name": name}
+            ),
             "loc": ("features", position),
             "input": name,
         }
