@@ -60,7 +60,10 @@ class ExplainerProxy:
         if self.client is None:
             await _plain(send, 503, STARTING)
             return
-        path = scope.get("root_path", "") + scope["path"]
+        # Starlette's Mount keeps the whole path in `path` (recent versions) or strips the
+        # mount point into `root_path` (older ones): the explainer is mounted at the same path.
+        path, root = scope["path"], scope.get("root_path", "")
+        path = path if path.startswith(root) else root + path
         query = scope.get("query_string", b"").decode("latin-1")
         headers = [(k, v) for k, v in scope["headers"] if k.decode("latin-1") not in HOP_BY_HOP]
         request = self.client.build_request(
