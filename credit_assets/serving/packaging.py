@@ -50,6 +50,7 @@ SERVING_PACKAGES = (
     "pydantic",
     "fastapi",
     "gradio",
+    "httpx",
     "matplotlib",
 )
 """The third-party packages the service and its explainer import (checked by a test)."""

@@ -7,8 +7,9 @@ tests/serving/fixtures.py.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
+import httpx
 import pytest
 from starlette.testclient import TestClient
 
@@ -20,7 +21,8 @@ from ui.explainer import Explainer
 def api(service_app: Any) -> Iterator[ScorerApi]:
     """A client of the service's API, in this process (BentoML's ASGI app, started once)."""
     with TestClient(service_app) as http:
-        yield ScorerApi(http)
+        # Starlette's TestClient is an httpx.Client that calls the app in this process.
+        yield ScorerApi(cast(httpx.Client, http))
 
 
 @pytest.fixture(scope="session")
