@@ -13,7 +13,7 @@ beside scores and reasons, so it never reaches into the scorer:
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
 import pandas as pd
@@ -22,8 +22,12 @@ from pydantic import BaseModel, Field, JsonValue, ValidationError
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from credit_assets.serving.schemas import Prediction
-from credit_assets.serving.scorer import Scorer
 from credit_assets.serving.strict import Strict
+
+if TYPE_CHECKING:
+    # The scorer brings LightGBM and scikit-learn: the `bentoml serve` parent imports these
+    # request models, never the scorer.
+    from credit_assets.serving.scorer import Scorer
 
 MAX_FEATURES = 200
 MAX_SAMPLE = 20_000
