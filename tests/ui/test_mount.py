@@ -5,7 +5,6 @@ it): open like the API without a key, behind its sign-in with one. And the scori
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -71,13 +70,15 @@ def test_with_a_key_the_page_asks_for_it(keyed_page: TestClient) -> None:
 
 
 def test_without_the_explainer_service_ui_says_so_and_the_api_answers(
-    service_app: Any, monkeypatch: pytest.MonkeyPatch
+    api: ScorerApi, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The session's service instance (a second one on the same app would replace it); the
+    # guard reads the key at each request.
     monkeypatch.setenv("CREDIT_API_KEY", KEY)
-    with TestClient(service_app) as client:
-        answer = client.get("/ui/")
-        assert answer.status_code == 503 and "explainer" in answer.json()["error"]
-        assert client.post("/predict", json={"sk_id_curr": 1}).status_code == 401
-        assert client.get("/uix").status_code == 401
-        assert client.get("/model_info").status_code == 401
-        assert client.get("/features", headers={"X-API-Key": KEY}).status_code == 200
+    client = api.http
+    answer = client.get("/ui/")
+    assert answer.status_code == 503 and "explainer" in answer.json()["error"]
+    assert client.post("/predict", json={"sk_id_curr": 1}).status_code == 401
+    assert client.get("/uix").status_code == 401
+    assert client.get("/model_info").status_code == 401
+    assert client.get("/features", headers={"X-API-Key": KEY}).status_code == 200
