@@ -170,9 +170,7 @@ def _form(explainer: Explainer, prefix: str, values: Sequence[Any] = ()) -> list
             )
     with gr.Row():
         for field, value in zip(fields.CHOICES, given[len(fields.NUMBERS) :], strict=False):
-            known = sorted(
-                explainer.scorer.categories.get(field.column, set()) - {fields.NOT_GIVEN}
-            )
+            known = sorted(explainer.categories.get(field.column, set()) - {fields.NOT_GIVEN})
             options = [("not given", fields.NOT_GIVEN), *[(v, v) for v in known]]
             components.append(
                 gr.Dropdown(

@@ -1,31 +1,40 @@
-"""What each part of the explainer shows, from the service's own ``Scorer`` (no Gradio here).
+"""What each part of the explainer shows, from the scoring API (no Gradio here).
 
 Every method takes what the officer entered and returns HTML (figures with their text
 alternatives, sentences) or values for the form, so the page is a thin layer over these and
-the tests can call them directly. Answers about clients are the scorer's: the explainer loads no
-model and computes no feature of its own. They are not written to the prediction log, which
-records the API's traffic: a what-if is a hypothetical application, not a request to decide.
+the tests can call them directly. Every answer about a client comes from the API
+(:class:`ui.client.ScorerApi`): the explainer loads no model, computes no feature and reads
+nothing of the scorer's, and the service validates and logs its calls like anyone's (scores and
+explanations marked ``explainer``, what-ifs ``what_if``: neither counts as live traffic).
+
+"Compared with others" works on a fixed random sample of known clients the API gives once
+(:data:`POPULATION_SIZE`), with their probabilities of default.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from pydantic import ValidationError
 
-from credit_assets.serving.errors import UnknownClientError
-from credit_assets.serving.schemas import ExplainRequest, GroupContribution, PredictRequest
-from credit_assets.serving.scorer import Scorer
+from credit_assets.serving.schemas import GroupContribution, PredictRequest
 from ui import compare, fields, plots, text
-from ui.population import Population, number_or_none
+from ui.client import Refused, ScorerApi, UnknownClient
+from ui.population import MAIN_FEATURES, Population, number_or_none
 
 TOP_REASONS = 10
 TOP_IMPORTANCE = 15
+TOP_COMPARED = 60
+"""The numeric features offered for comparison beyond the main ones, by importance."""
+POPULATION_SIZE = 10_000
+"""Known clients drawn once for the comparisons: enough for smooth distributions and 200
+close neighbours, one answer of a few megabytes."""
 LABELS = {f.column: f.label for f in (*fields.NUMBERS, *fields.CHOICES)}
 
 
@@ -48,17 +57,29 @@ class ClientView:
 class Explainer:
     """The explainer's answers for one served model."""
 
-    def __init__(self, scorer: Scorer, population: Population | None = None) -> None:
-        self.scorer = scorer
-        self.info = scorer.info()
-        features = scorer.clients.features
-        self.population = population or Population(features, scorer.model.predict_proba)
-        ranked = [name for name, _, _ in scorer.importance(top=len(scorer.model.feature_names))]
-        self.features = self.population.numeric_features(ranked)
+    def __init__(self, api: ScorerApi, population_size: int = POPULATION_SIZE) -> None:
+        self.api = api
+        self.info = api.model_info()
+        facts = api.features()
+        self.ranked = facts.features
+        self.descriptions = {f.name: f.description for f in facts.features}
+        self.categories = {field: set(values) for field, values in facts.categories.items()}
+        numeric = [f.name for f in facts.features if f.numeric]
+        main = [c for c in MAIN_FEATURES if c in numeric]
+        compared = [*main, *[f for f in numeric if f not in main][:TOP_COMPARED]]
+        # The form's choices too: a typical new applicant takes the most common of each.
+        choices = [f.column for f in fields.CHOICES if f.column in self.descriptions]
+        sample = api.population([*compared, *choices], population_size)
+        index = pd.Index(sample.sk_id_curr, name="SK_ID_CURR")
+        frame = pd.DataFrame(sample.features, index=index)
+        frame[compared] = frame[compared].astype("float64")
+        scores = pd.Series(sample.probability, index=index)
+        self.population = Population(frame, lambda rows: scores.reindex(rows.index).to_numpy())
+        self.features = self.population.numeric_features(numeric, top=TOP_COMPARED)
 
     def describe(self, feature: str) -> str:
         """A feature's readable description."""
-        return self.scorer.descriptions.get(feature, feature)
+        return self.descriptions.get(feature, feature)
 
     def feature_choices(self) -> list[tuple[str, str]]:
         """The features offered for comparison: ``(description (NAME), NAME)``."""
@@ -78,8 +99,9 @@ class Explainer:
         """A known client's score, reasons and application (raises :class:`Problem`)."""
         sk_id = parse_id(typed)
         try:
-            explanation = self.scorer.explain(ExplainRequest(sk_id_curr=sk_id, top_k=TOP_REASONS))
-        except UnknownClientError:
+            explanation = self.api.explain(sk_id, TOP_REASONS)
+            application = self.api.application(sk_id)
+        except UnknownClient:
             raise Problem(
                 f"No client {sk_id} is known to this model: check the number, or score a new "
                 "applicant in the “New applicant” tab."
@@ -104,21 +126,21 @@ class Explainer:
                 chart, "How each reason (related features together) moves this client's risk."
             ),
             reasons=reasons,
-            form=fields.form_values(self.scorer.application(sk_id)),
+            form=fields.form_values(application),
         )
 
     @cached_property
     def importance(self) -> str:
         """The model's global feature importance (the same for every client)."""
-        ranked = self.scorer.importance(top=TOP_IMPORTANCE)
-        chart = plots.importance([d for _, d, _ in ranked], [v for _, _, v in ranked])
+        ranked = self.ranked[:TOP_IMPORTANCE]
+        chart = plots.importance([f.description for f in ranked], [f.importance for f in ranked])
         return plots.as_html(chart, "What the model relies on most, over all clients.")
 
     def compare(self, sk_id: int | None, feature: str) -> str:
         """The feature's distribution over all clients and similar ones, the client marked."""
         if sk_id is None or feature not in self.population.features.columns:
             return ""
-        row = self.scorer.known_features([sk_id]).iloc[0]
+        row = self._row(sk_id)
         similar = self.population.values(feature)[self.population.similar(row)]
         value = number_or_none(row[feature])
         chart = compare.distribution(
@@ -136,7 +158,7 @@ class Explainer:
         columns = self.population.features.columns
         if sk_id is None or x not in columns or y not in columns:
             return ""
-        row = self.scorer.known_features([sk_id]).iloc[0]
+        row = self._row(sk_id)
         sample = self.population.sample
         xy = np.column_stack([sample[c].to_numpy(np.float64, na_value=np.nan) for c in (x, y)])
         chart = compare.scatter(
@@ -158,11 +180,11 @@ class Explainer:
         changes = fields.changed_fields(shown, edited)
         if not changes:
             raise Problem("Nothing was changed: edit a field, then score the changes.")
-        before = self.scorer.predict_ids([sk_id])[0]
         try:
-            after = self.scorer.what_if(sk_id, changes)
-        except ValidationError as error:
-            raise Problem(_validation_words(error)) from None
+            answer = self.api.what_if(sk_id, changes)
+        except Refused as refused:
+            raise Problem(_refusal_words(refused)) from None
+        before, after = answer.before, answer.after
         changed = [
             (LABELS[column], _shown(old), _shown(new)) for column, old, new in _edits(shown, edited)
         ]
@@ -178,13 +200,22 @@ class Explainer:
         raw = {k: v for k, v in fields.application_from(values).items() if v is not None}
         try:
             body = {"application": raw, "history": parse_history(history)}
-            prediction = self.scorer.predict(PredictRequest.model_validate(body))
+            # Checked here too, so a mistake is named in the form's words before it is sent.
+            PredictRequest.model_validate(body)
+            prediction = self.api.predict({k: v for k, v in body.items() if v is not None})
         except ValidationError as error:
-            raise Problem(_validation_words(error)) from None
+            raise Problem(_validation_words(error.errors())) from None
+        except Refused as refused:
+            raise Problem(_refusal_words(refused)) from None
         gauge = plots.gauge(prediction.probability, prediction.threshold)
         return text.side_by_side(
             plots.as_html(gauge), text.score_summary(prediction, "This applicant")
         )
+
+    def _row(self, sk_id: int) -> pd.Series:
+        """The client's values of the compared features, from the API."""
+        values = self.api.client_features(sk_id, self.features)
+        return pd.Series(values, name=sk_id, dtype="float64")
 
 
 def grouped_bars(groups: Sequence[GroupContribution], least: int = 8) -> list[GroupContribution]:
@@ -235,9 +266,16 @@ def _edits(shown: Sequence[Any], edited: Sequence[Any]) -> list[tuple[str, Any, 
     return [(c, a, b) for c, a, b in zip(columns, shown, edited, strict=True) if a != b]
 
 
-def _validation_words(error: ValidationError) -> str:
+def _refusal_words(refused: Refused) -> str:
+    """The API's refusal in the form's words when it names fields, else as it said it."""
+    if refused.problems:
+        return _validation_words(refused.problems)
+    return f"The API refused the request: {refused}"
+
+
+def _validation_words(problems: Sequence[Mapping[str, Any]]) -> str:
     said = []
-    for problem in error.errors():
+    for problem in problems:
         where = problem["loc"]
         if where and where[0] == "history":
             said.append(f"{_history_place(where[1:])}: {problem['msg']}")

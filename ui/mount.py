@@ -1,15 +1,16 @@
-"""The explainer mounted in the scoring service at ``/ui``: one process, the service's own scorer.
+"""The explainer page mounted at ``/ui`` on a FastAPI app, built on a client of the scoring API.
 
 BentoML 1.4.40's ``bentoml.gradio.mount_gradio_app`` answers ``/ui/`` with a 500 under Gradio 6,
 so the page is mounted with Gradio's own ``gr.mount_gradio_app`` into the service's FastAPI app,
-which BentoML serves at ``/`` beside the API. The service calls :func:`mount_explainer` in its
-``__init__``, where its ``Scorer`` exists: BentoML creates the service instance before it enters
-the mounted apps' lifespans, so Gradio's startup (its queue) runs as usual. Building the page
-there also keeps Gradio out of the ``bentoml serve`` parent process, which only reads settings.
+which BentoML serves at ``/``. The explainer service (``bento/explainer.py``) calls
+:func:`mount_explainer` in its ``__init__``, once the API answers: BentoML creates the service
+instance before it enters the mounted apps' lifespans, so Gradio's startup (its queue) runs as
+usual. Building the page there also keeps Gradio out of the ``bentoml serve`` parent process.
 
 Sign-in: when ``CREDIT_API_KEY`` is set as the service starts, the page asks for that key on
 Gradio's sign-in form (any name, the key as password) and the API guard leaves ``/ui`` to it (a
-browser cannot send the key as a header). Without a key the page is open, like the API.
+browser cannot send the key as a header); the page then calls the API with that key. Without a
+key the page is open, like the API.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
     from gradio.themes import Base
 
-    from credit_assets.serving.scorer import Scorer
+    from ui.client import ScorerApi
 
 UI_PATH = "/ui"
 SIGN_IN_MESSAGE = (
@@ -45,8 +46,8 @@ def import_explainer() -> None:
     import ui.app  # noqa: F401
 
 
-def mount_explainer(app: FastAPI, scorer: Scorer, path: str = UI_PATH) -> None:
-    """Build the explainer on ``scorer`` and mount it on ``app`` at ``path``.
+def mount_explainer(app: FastAPI, api: ScorerApi, path: str = UI_PATH) -> None:
+    """Build the explainer on the API behind ``api`` and mount it on ``app`` at ``path``.
 
     Mounting again (a new service instance in the same process) replaces the earlier page.
     """
@@ -57,7 +58,7 @@ def mount_explainer(app: FastAPI, scorer: Scorer, path: str = UI_PATH) -> None:
     from ui.explainer import Explainer
     from ui.text import CSS
 
-    page = build(Explainer(scorer))
+    page = build(Explainer(api))
     _unmount(app, path)
     gr.mount_gradio_app(
         app,

@@ -15,17 +15,23 @@ import logging
 import sqlite3
 import time
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from credit_assets.monitoring.prediction_log import KEY, log_predictions
 from credit_assets.serving.schemas import BatchPrediction, BatchRequest, Prediction, PredictRequest
+
+if TYPE_CHECKING:
+    from credit_assets.serving.lookups import WhatIfRequest
 
 logger = logging.getLogger(__name__)
 A = TypeVar("A", bound=Prediction | BatchPrediction)
 
 
-def request_rows(request: PredictRequest | BatchRequest) -> list[dict[str, Any]]:
-    """The fields of each client in a request: the application given, or the known id."""
+def request_rows(request: PredictRequest | BatchRequest | WhatIfRequest) -> list[dict[str, Any]]:
+    """The fields of each client in a request: the application given, or the known id (with
+    the changed fields, for a what-if)."""
+    if not isinstance(request, PredictRequest | BatchRequest):
+        return [{KEY: request.sk_id_curr, **request.changes}]
     if isinstance(request, PredictRequest):
         if request.application is not None:
             return [request.application.model_dump(exclude_none=True)]
@@ -36,16 +42,20 @@ def request_rows(request: PredictRequest | BatchRequest) -> list[dict[str, Any]]
 
 
 def log_answer(
-    request: PredictRequest | BatchRequest, answer: A, started: float, origin: str = "api"
+    request: PredictRequest | BatchRequest | WhatIfRequest,
+    answer: A,
+    started: float,
+    origin: str = "api",
 ) -> A:
     """Log every client of a served answer and return the answer; ``started`` is the
-    ``time.perf_counter()`` taken when the request arrived."""
+    ``time.perf_counter()`` taken when the request arrived; ``origin`` is who asked (one of
+    :data:`credit_assets.monitoring.prediction_log.ORIGINS`)."""
     record_answer(request, answer, started, origin=origin)
     return answer
 
 
 def record_answer(
-    request: PredictRequest | BatchRequest,
+    request: PredictRequest | BatchRequest | WhatIfRequest,
     answer: Prediction | BatchPrediction,
     started: float,
     path: Path | None = None,

@@ -26,7 +26,10 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 MAX_BODY_BYTES = 8 * 1024 * 1024
 OPEN_PATHS = frozenset({"/livez", "/readyz", "/healthz", "/metrics"})
 UI_PATH = "/ui"
-JSON_PATHS = frozenset({"/predict", "/predict_batch", "/explain"})
+JSON_PATHS = frozenset(
+    {"/predict", "/predict_batch", "/explain", "/what_if", "/application", "/client_features",
+     "/population"}
+)  # fmt: skip
 JSON_TYPE = "application/json"
 TOO_LARGE = f"request body over {MAX_BODY_BYTES} bytes: split the batch"
 

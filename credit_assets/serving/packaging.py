@@ -24,6 +24,7 @@ BENTO_NAME = "credit_scorer"
 SERVICE = "bento.service:CreditScorer"
 BENTO_INCLUDE = [
     "bento/service.py",
+    "bento/explainer.py",
     "credit_assets/__init__.py",
     "credit_assets/settings.py",
     "credit_assets/kaggle.py",
@@ -49,6 +50,7 @@ SERVING_PACKAGES = (
     "pydantic",
     "fastapi",
     "gradio",
+    "httpx",
     "matplotlib",
 )
 """The third-party packages the service and its explainer import (checked by a test)."""
