@@ -6,6 +6,7 @@ POST /predict_batch  {"sk_id_curr": [...]} or {"applications": [...]} (10,000 id
                      the latter optionally with {"histories": [...]}: one history or null each
 POST /explain        {"sk_id_curr": 100002, "top_k": 10}: exact contributions with descriptions
 GET  /model_info     name, version, metrics, threshold, dates, feature count, data kind
+GET  /docs.json      the OpenAPI document: request, answer and error bodies as served
 GET  /ui             the explainer for credit officers (Gradio, on this service's own scorer)
 GET  /livez /readyz /metrics  BentoML's health and Prometheus endpoints
 
@@ -27,7 +28,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import bentoml
 from fastapi import FastAPI
@@ -36,6 +37,7 @@ with bentoml.importing():
     from credit_assets import settings
     from credit_assets.monitoring.served import log_answer
     from credit_assets.serving.batching import MicroBatcher, ThreadBatcher
+    from credit_assets.serving.contract import document
     from credit_assets.serving.errors import UnknownClientError
     from credit_assets.serving.guard import RequestGuard
     from credit_assets.serving.packaging import MODEL_NAME, serving_requirements
@@ -149,6 +151,13 @@ class CreditScorer:
     def model_info_page(self) -> ModelInfo:
         """``GET /model_info``: the same answer for browsers and probes."""
         return self.scorer.info()
+
+    # Served by `web`, whose routes match before BentoML's own /docs.json.
+    @web.get("/docs.json", include_in_schema=False)
+    def published_contract(self) -> dict[str, Any]:
+        """``GET /docs.json``: the OpenAPI document, with the bodies and errors as served."""
+        generated = CreditScorer.openapi_spec.asdict()
+        return document(generated, self.scorer.categories, api_key=settings.api_key() is not None)
 
 
 # BentoML types the argument as a middleware factory protocol; a middleware class is what it calls.

@@ -15,6 +15,7 @@ from annotated_types import Ge, Le
 from pydantic import (
     AfterValidator,
     BaseModel,
+    ConfigDict,
     Field,
     ValidationError,
     create_model,
@@ -24,7 +25,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from credit_assets.kaggle import DAYS_SENTINEL, schema
 from credit_assets.serving.history import History
-from credit_assets.serving.strict import Strict
+from credit_assets.serving.strict import Published, Strict
 
 MAX_BATCH_IDS = 10_000
 MAX_BATCH_APPLICATIONS = 1_000
@@ -53,9 +54,13 @@ def _days_employed(value: float) -> float:
 def _constraints(column: str) -> list[Any]:
     """The range a raw application column can take, from its Kaggle meaning."""
     if column == "DAYS_EMPLOYED":
-        return [AfterValidator(_days_employed)]
+        employed = {"minimum": DAYS_FLOOR, "maximum": 0}
+        return [
+            AfterValidator(_days_employed),
+            Published(anyOf=[employed, {"const": DAYS_SENTINEL}]),
+        ]
     if column.startswith("DAYS_"):
-        return [AfterValidator(_days)]
+        return [AfterValidator(_days), Published(minimum=DAYS_FLOOR, maximum=0)]
     if column.startswith(("EXT_SOURCE_", "REGION_POPULATION")) or column.endswith(
         ("_AVG", "_MODE", "_MEDI")
     ):
@@ -105,9 +110,36 @@ else:
     Application = _application_model()
 
 
+def _exactly_one(known: tuple[str, str], new: tuple[str, str], extra: str) -> dict[str, Any]:
+    """The JSON schema of "give the ``known`` field or the ``new`` one, never both; ``extra``
+    goes with ``new`` only" (each a name and its JSON type; left out and null are the same)."""
+    (known_name, known_type), (new_name, new_type) = known, new
+    null = {"type": "null"}
+    return {
+        "oneOf": [
+            {
+                "title": f"known clients: {known_name}",
+                "required": [known_name],
+                "properties": {known_name: {"type": known_type}, new_name: null, extra: null},
+            },
+            {
+                "title": f"new applicants: {new_name}, optionally {extra}",
+                "required": [new_name],
+                "properties": {known_name: null, new_name: {"type": new_type}},
+            },
+        ]
+    }
+
+
 class PredictRequest(Strict):
     """One client: a known ``sk_id_curr`` or a new ``application`` (exactly one), the latter
     optionally with the applicant's credit ``history``."""
+
+    model_config = ConfigDict(
+        json_schema_extra=_exactly_one(
+            ("sk_id_curr", "integer"), ("application", "object"), "history"
+        )
+    )
 
     sk_id_curr: int | None = Field(None, ge=0, examples=[100002])
     application: Application | None = None
@@ -136,6 +168,12 @@ class BatchRequest(Strict):
     ``histories``, beside ``applications`` only, is a list of the same length: the credit
     history of the application at the same position, or ``null`` for one without.
     """
+
+    model_config = ConfigDict(
+        json_schema_extra=_exactly_one(
+            ("sk_id_curr", "array"), ("applications", "array"), "histories"
+        )
+    )
 
     sk_id_curr: list[Annotated[int, Ge(0)]] | None = Field(
         None, min_length=1, max_length=MAX_BATCH_IDS
