@@ -25,7 +25,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from credit_assets.features import categories
 from credit_assets.kaggle import DAYS_SENTINEL, SIDE_TABLES, schema
-from credit_assets.serving.strict import Published, Strict
+from credit_assets.serving.strict import WHOLE, Published, Strict
 
 KEY = "SK_ID_CURR"
 MAX_HISTORY_ROWS = {
@@ -146,9 +146,14 @@ def _field(table: str, column: str, dtype: str) -> tuple[Any, Any]:
         known = CATEGORIES.get(table, {}).get(column)
         typed: Any = Annotated[text, *_one_of(known)] if known else text
     else:
-        number: Any = int if dtype == "int64" else float
         constraints = _constraints(table, column)
-        typed = Annotated[number, *constraints] if constraints else number
+        typed = (
+            Annotated[int, *constraints, WHOLE]
+            if dtype == "int64"
+            else Annotated[float, *constraints]
+            if constraints
+            else float
+        )
     required = column == LINK_KEYS[table]
     return (typed, ...) if required else (typed | None, None)
 
@@ -267,7 +272,10 @@ def _history_model() -> type[HistoryRules]:
         __doc__=(
             "A new applicant's credit history: rows of the Kaggle side tables, named and typed as "
             "in the files. A table left out or empty means no such record; SK_ID_CURR may be "
-            "left out of a row; SK_ID_BUREAU and SK_ID_PREV link the rows as in the files."
+            "left out of a row; SK_ID_BUREAU and SK_ID_PREV link the rows as in the files. The "
+            "rows are one client's (every SK_ID_CURR given is the same, the application's), "
+            "SK_ID_BUREAU is unique among bureau rows and SK_ID_PREV among previous_application "
+            "rows, and each bureau_balance row's SK_ID_BUREAU is one of the bureau rows'."
         ),
         **fields,
     )

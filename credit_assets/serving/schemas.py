@@ -1,10 +1,13 @@
 """Request and response models of the scoring API (Pydantic, strict).
 
 Requests forbid unknown fields, reject NaN and infinity, and never coerce types (``"12"`` is not a
-number), so every bad input is answered with a 4xx naming the field. ``Application`` is built from
-the Kaggle schema of ``application_test``: one optional field per column, typed as in the file,
-with the ranges the columns can take. A new application may carry the applicant's credit history
+number; ``12.0`` is an integer, as in JSON Schema, ``12.5`` is not), so every bad input is
+answered with a 4xx naming the field. ``Application`` is built from the Kaggle schema of
+``application_test``: one optional field per column, typed as in the file, with the ranges the
+columns can take. A new application may carry the applicant's credit history
 (:class:`credit_assets.serving.history.History`): rows of the side tables, validated the same way.
+The ranges and the "exactly one of" rules are in the models' JSON schemas too, which the service
+publishes (:mod:`credit_assets.serving.contract`).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from credit_assets.kaggle import DAYS_SENTINEL, schema
 from credit_assets.serving.history import History
-from credit_assets.serving.strict import Published, Strict
+from credit_assets.serving.strict import WHOLE, Published, Strict
 
 MAX_BATCH_IDS = 10_000
 MAX_BATCH_APPLICATIONS = 1_000
@@ -79,9 +82,14 @@ def _constraints(column: str) -> list[Any]:
 def _field(column: str, dtype: str) -> tuple[Any, Any]:
     if dtype == "object":
         return Annotated[str | None, Field(min_length=1, max_length=100)], None
-    number: Any = int if dtype == "int64" else float
     constraints = _constraints(column)
-    typed: Any = Annotated[number, *constraints] if constraints else number
+    typed: Any = (
+        Annotated[int, *constraints, WHOLE]
+        if dtype == "int64"
+        else Annotated[float, *constraints]
+        if constraints
+        else float
+    )
     return typed | None, (... if column in REQUIRED_FIELDS else None)
 
 
@@ -141,7 +149,7 @@ class PredictRequest(Strict):
         )
     )
 
-    sk_id_curr: int | None = Field(None, ge=0, examples=[100002])
+    sk_id_curr: Annotated[int, Ge(0), WHOLE] | None = Field(None, examples=[100002])
     application: Application | None = None
     history: History | None = None
 
@@ -159,7 +167,7 @@ class PredictRequest(Strict):
 class ExplainRequest(PredictRequest):
     """One client and how many reasons to return."""
 
-    top_k: int = Field(10, ge=1, le=MAX_TOP_K)
+    top_k: Annotated[int, Ge(1), Le(MAX_TOP_K), WHOLE] = 10
 
 
 class BatchRequest(Strict):
@@ -175,7 +183,7 @@ class BatchRequest(Strict):
         )
     )
 
-    sk_id_curr: list[Annotated[int, Ge(0)]] | None = Field(
+    sk_id_curr: list[Annotated[int, Ge(0), WHOLE]] | None = Field(
         None, min_length=1, max_length=MAX_BATCH_IDS
     )
     applications: list[Application] | None = Field(
