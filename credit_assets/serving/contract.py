@@ -97,7 +97,11 @@ def document(
     info = _operation("What is served: models, versions, metrics, threshold, features.", ModelInfo)
     paths[MODEL_INFO] = {
         "get": {**info, "operationId": "model_info_get"},
-        "post": {**info, "operationId": "model_info"},
+        "post": {
+            **info,
+            "operationId": "model_info",
+            "responses": {**info["responses"], "415": _error("a body declared as not JSON")},
+        },
     }
     if api_key:
         for route, item in paths.items():

@@ -2,7 +2,8 @@
 
 When ``CREDIT_API_KEY`` is set, every request but the health and metrics probes must present
 it, as ``X-API-Key: <key>`` or ``Authorization: Bearer <key>``; otherwise the answer is 401.
-The JSON endpoints answer a body declared as anything but JSON (a form, multipart) with 415. A
+The JSON endpoints (and POST /model_info, which takes no body) answer a body declared as anything
+but JSON (a form, multipart) with 415. A
 body declaring more than :data:`MAX_BODY_BYTES` is refused with 413 before it is read; a body
 streamed without a length (``Transfer-Encoding: chunked``) is counted as it arrives and refused
 with 413 as soon as it passes the cap. A method a route does not take is answered 405 with the
@@ -61,7 +62,8 @@ class RequestGuard:
             await _answer(send, 405, message, {"allow": ", ".join(allowed)})
             return
         declared = headers.get("content-type")
-        if scope["path"] in JSON_PATHS and declared is not None and not _is_json(declared):
+        takes_json = scope["path"] in JSON_PATHS or scope["path"] in SHARED_ROUTES
+        if takes_json and scope["method"] == "POST" and declared and not _is_json(declared):
             message = f"unsupported content type {declared!r}: send the body as {JSON_TYPE}"
             await _answer(send, 415, message, {"accept": JSON_TYPE})
             return
