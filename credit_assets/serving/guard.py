@@ -5,8 +5,8 @@ it, as ``X-API-Key: <key>`` or ``Authorization: Bearer <key>``; otherwise the an
 The JSON endpoints (and POST /model_info, which takes no body) answer a body declared as anything
 but JSON (a form, multipart) with 415. A body declaring more than :data:`MAX_BODY_BYTES` is
 refused with 413 before it is read; a body streamed without a length (``Transfer-Encoding:
-chunked``) is counted as it arrives and refused with 413 as soon as it passes the cap. A method a route does not take is answered 405 with the
-methods it does take in ``Allow``.
+chunked``) is counted as it arrives and refused with 413 as soon as it passes the cap. A method a
+route does not take is answered 405 with the methods it does take in ``Allow``.
 """
 
 from __future__ import annotations

@@ -35,7 +35,10 @@ def test_schemathesis_finds_nothing(served: str, served_key: str, tmp_path: Path
         *("--report", "junit", "--report-junit-path", str(tmp_path / "junit.xml")),
     ]
     env = {**os.environ, "SCHEMATHESIS_HOOKS": str(HOOKS), "NO_COLOR": "1"}
-    run = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
+    # In tmp_path: Schemathesis keeps a cache of what it found in its working directory.
+    run = subprocess.run(
+        command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900
+    )
     assert run.returncode == 0, run.stdout[-20_000:] + run.stderr[-5_000:]
     # It did test every operation, with generated requests (not just loaded the document).
     report = (tmp_path / "junit.xml").read_text()
