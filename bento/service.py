@@ -12,6 +12,7 @@ POST /population     {"features": [...], "size": 3000, "seed": 0}: a sample of k
 GET  /features       the model's features (description, importance) and the known categories
 GET  /model_info     name, version, metrics, threshold, dates, feature count, data kind
 GET  /reason_codes   every reason code a refusal can carry, with its title and sentence
+GET  /docs.json      the OpenAPI document: request, answer and error bodies as served
 GET  /ui             the explainer for credit officers (the ``explainer`` service, forwarded)
 GET  /livez /readyz /metrics  BentoML's health and Prometheus endpoints
 
@@ -49,6 +50,7 @@ with bentoml.importing():
     from credit_assets.monitoring.served import log_answer
     from credit_assets.serving import lookups
     from credit_assets.serving.batching import MicroBatcher, ThreadBatcher
+    from credit_assets.serving.contract import document
     from credit_assets.serving.errors import UnknownClientError
     from credit_assets.serving.guard import RequestGuard
     from credit_assets.serving.packaging import MODEL_NAME, serving_requirements
@@ -208,6 +210,13 @@ class CreditScorer:
     def reason_codes_page(self) -> list[ReasonCodeInfo]:
         """``GET /reason_codes``: the codes refusals carry, with their titles and sentences."""
         return self.scorer.reason_codes()
+
+    # Served by `web`, whose routes match before BentoML's own /docs.json.
+    @web.get("/docs.json", include_in_schema=False)
+    def published_contract(self) -> dict[str, Any]:
+        """``GET /docs.json``: the OpenAPI document, with the bodies and errors as served."""
+        generated = CreditScorer.openapi_spec.asdict()
+        return document(generated, self.scorer.categories, api_key=settings.api_key() is not None)
 
 
 # BentoML types the argument as a middleware factory protocol; a middleware class is what it calls.

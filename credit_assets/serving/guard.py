@@ -2,10 +2,11 @@
 
 When ``CREDIT_API_KEY`` is set, every request but the health and metrics probes must present
 it, as ``X-API-Key: <key>`` or ``Authorization: Bearer <key>``; otherwise the answer is 401.
-The JSON endpoints answer a body declared as anything but JSON (a form, multipart) with 415. A
-body declaring more than :data:`MAX_BODY_BYTES` is refused with 413 before it is read; a body
-streamed without a length (``Transfer-Encoding: chunked``) is counted as it arrives and refused
-with 413 as soon as it passes the cap.
+The JSON endpoints (and POST /model_info, which takes no body) answer a body declared as anything
+but JSON (a form, multipart) with 415. A body declaring more than :data:`MAX_BODY_BYTES` is
+refused with 413 before it is read; a body streamed without a length (``Transfer-Encoding:
+chunked``) is counted as it arrives and refused with 413 as soon as it passes the cap. A method a
+route does not take is answered 405 with the methods it does take in ``Allow``.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ JSON_PATHS = frozenset(
 )  # fmt: skip
 JSON_TYPE = "application/json"
 TOO_LARGE = f"request body over {MAX_BODY_BYTES} bytes: split the batch"
+SHARED_ROUTES = {"/model_info": ("GET", "POST")}
+"""Paths served by two apps (BentoML's POST API and the mounted pages' GET): Starlette's own 405
+would name only the first app's method."""
 
 
 class RequestGuard:
@@ -54,8 +58,14 @@ class RequestGuard:
             message = "missing or wrong API key: send it as X-API-Key or Authorization: Bearer"
             await _answer(send, 401, message, {"www-authenticate": 'Bearer realm="credit_scorer"'})
             return
+        allowed = SHARED_ROUTES.get(scope["path"])
+        if allowed is not None and scope["method"] not in allowed:
+            message = f"{scope['method']} is not allowed here: use {' or '.join(allowed)}"
+            await _answer(send, 405, message, {"allow": ", ".join(allowed)})
+            return
         declared = headers.get("content-type")
-        if scope["path"] in JSON_PATHS and declared is not None and not _is_json(declared):
+        takes_json = scope["path"] in JSON_PATHS or scope["path"] in SHARED_ROUTES
+        if takes_json and scope["method"] == "POST" and declared and not _is_json(declared):
             message = f"unsupported content type {declared!r}: send the body as {JSON_TYPE}"
             await _answer(send, 415, message, {"accept": JSON_TYPE})
             return

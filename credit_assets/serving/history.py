@@ -25,7 +25,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from credit_assets.features import categories
 from credit_assets.kaggle import DAYS_SENTINEL, SIDE_TABLES, schema
-from credit_assets.serving.strict import Strict
+from credit_assets.serving.strict import WHOLE, Published, Strict
 
 KEY = "SK_ID_CURR"
 MAX_HISTORY_ROWS = {
@@ -87,8 +87,9 @@ CATEGORIES: dict[str, Mapping[str, Sequence[str]]] = {
 tables): a value outside the list would silently count as none of them, so it is refused."""
 
 
-def _between(low: float, high: float, unit: str = "", open_ended: bool = False) -> AfterValidator:
-    """``low <= value <= high`` (or the 365243 "open-ended" placeholder, when allowed)."""
+def _between(low: float, high: float, unit: str = "", open_ended: bool = False) -> list[Any]:
+    """``low <= value <= high`` (or the 365243 "open-ended" placeholder, when allowed), checked
+    and published in the JSON schema."""
     allowed = f"between {low} and {high}{unit}"
     allowed += f", or {DAYS_SENTINEL} (open-ended)" if open_ended else ""
 
@@ -97,10 +98,14 @@ def _between(low: float, high: float, unit: str = "", open_ended: bool = False) 
             raise ValueError(f"must be {allowed}")
         return value
 
-    return AfterValidator(check)
+    bounds = {"minimum": low, "maximum": high}
+    published = (
+        Published(anyOf=[bounds, {"const": DAYS_SENTINEL}]) if open_ended else Published(**bounds)
+    )
+    return [AfterValidator(check), published]
 
 
-def _one_of(values: Sequence[str]) -> AfterValidator:
+def _one_of(values: Sequence[str]) -> list[Any]:
     known = frozenset(values)
 
     def check(value: str) -> str:
@@ -108,7 +113,7 @@ def _one_of(values: Sequence[str]) -> AfterValidator:
             raise ValueError(f"unknown value {value!r}; known: {', '.join(values)}")
         return value
 
-    return AfterValidator(check)
+    return [AfterValidator(check), Published(enum=list(values))]
 
 
 def _constraints(table: str, column: str) -> list[Any]:
@@ -117,11 +122,11 @@ def _constraints(table: str, column: str) -> list[Any]:
         return []
     if column.startswith("DAYS_"):
         if column in PAST_DAYS:
-            return [_between(-HISTORY_DAYS_LIMIT, 0, " days")]
+            return _between(-HISTORY_DAYS_LIMIT, 0, " days")
         open_ended = table == "previous_application"
-        return [_between(-HISTORY_DAYS_LIMIT, HISTORY_DAYS_LIMIT, " days", open_ended)]
+        return _between(-HISTORY_DAYS_LIMIT, HISTORY_DAYS_LIMIT, " days", open_ended)
     if column == "MONTHS_BALANCE":
-        return [_between(MONTHS_FLOOR, 0, " months")]
+        return _between(MONTHS_FLOOR, 0, " months")
     if column == "HOUR_APPR_PROCESS_START":
         return [Ge(0), Le(23)]
     if column.startswith("NFLAG_"):
@@ -139,11 +144,16 @@ def _field(table: str, column: str, dtype: str) -> tuple[Any, Any]:
     if dtype == "object":
         text = Annotated[str, Field(min_length=1, max_length=100)]
         known = CATEGORIES.get(table, {}).get(column)
-        typed: Any = Annotated[text, _one_of(known)] if known else text
+        typed: Any = Annotated[text, *_one_of(known)] if known else text
     else:
-        number: Any = int if dtype == "int64" else float
         constraints = _constraints(table, column)
-        typed = Annotated[number, *constraints] if constraints else number
+        typed = (
+            Annotated[int, *constraints, WHOLE]
+            if dtype == "int64"
+            else Annotated[float, *constraints]
+            if constraints
+            else float
+        )
     required = column == LINK_KEYS[table]
     return (typed, ...) if required else (typed | None, None)
 
@@ -262,7 +272,10 @@ def _history_model() -> type[HistoryRules]:
         __doc__=(
             "A new applicant's credit history: rows of the Kaggle side tables, named and typed as "
             "in the files. A table left out or empty means no such record; SK_ID_CURR may be "
-            "left out of a row; SK_ID_BUREAU and SK_ID_PREV link the rows as in the files."
+            "left out of a row; SK_ID_BUREAU and SK_ID_PREV link the rows as in the files. The "
+            "rows are one client's (every SK_ID_CURR given is the same, the application's), "
+            "SK_ID_BUREAU is unique among bureau rows and SK_ID_PREV among previous_application "
+            "rows, and each bureau_balance row's SK_ID_BUREAU is one of the bureau rows'."
         ),
         **fields,
     )

@@ -1,10 +1,13 @@
 """Request and response models of the scoring API (Pydantic, strict).
 
 Requests forbid unknown fields, reject NaN and infinity, and never coerce types (``"12"`` is not a
-number), so every bad input is answered with a 4xx naming the field. ``Application`` is built from
-the Kaggle schema of ``application_test``: one optional field per column, typed as in the file,
-with the ranges the columns can take. A new application may carry the applicant's credit history
+number; ``12.0`` is an integer, as in JSON Schema, ``12.5`` is not), so every bad input is
+answered with a 4xx naming the field. ``Application`` is built from the Kaggle schema of
+``application_test``: one optional field per column, typed as in the file, with the ranges the
+columns can take. A new application may carry the applicant's credit history
 (:class:`credit_assets.serving.history.History`): rows of the side tables, validated the same way.
+The ranges and the "exactly one of" rules are in the models' JSON schemas too, which the service
+publishes (:mod:`credit_assets.serving.contract`).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from annotated_types import Ge, Le
 from pydantic import (
     AfterValidator,
     BaseModel,
+    ConfigDict,
     Field,
     ValidationError,
     create_model,
@@ -24,7 +28,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from credit_assets.kaggle import DAYS_SENTINEL, schema
 from credit_assets.serving.history import History
-from credit_assets.serving.strict import Strict
+from credit_assets.serving.strict import WHOLE, Published, Strict
 
 MAX_BATCH_IDS = 10_000
 MAX_BATCH_APPLICATIONS = 1_000
@@ -53,9 +57,13 @@ def _days_employed(value: float) -> float:
 def _constraints(column: str) -> list[Any]:
     """The range a raw application column can take, from its Kaggle meaning."""
     if column == "DAYS_EMPLOYED":
-        return [AfterValidator(_days_employed)]
+        employed = {"minimum": DAYS_FLOOR, "maximum": 0}
+        return [
+            AfterValidator(_days_employed),
+            Published(anyOf=[employed, {"const": DAYS_SENTINEL}]),
+        ]
     if column.startswith("DAYS_"):
-        return [AfterValidator(_days)]
+        return [AfterValidator(_days), Published(minimum=DAYS_FLOOR, maximum=0)]
     if column.startswith(("EXT_SOURCE_", "REGION_POPULATION")) or column.endswith(
         ("_AVG", "_MODE", "_MEDI")
     ):
@@ -74,9 +82,14 @@ def _constraints(column: str) -> list[Any]:
 def _field(column: str, dtype: str) -> tuple[Any, Any]:
     if dtype == "object":
         return Annotated[str | None, Field(min_length=1, max_length=100)], None
-    number: Any = int if dtype == "int64" else float
     constraints = _constraints(column)
-    typed: Any = Annotated[number, *constraints] if constraints else number
+    typed: Any = (
+        Annotated[int, *constraints, WHOLE]
+        if dtype == "int64"
+        else Annotated[float, *constraints]
+        if constraints
+        else float
+    )
     return typed | None, (... if column in REQUIRED_FIELDS else None)
 
 
@@ -105,11 +118,38 @@ else:
     Application = _application_model()
 
 
+def _exactly_one(known: tuple[str, str], new: tuple[str, str], extra: str) -> dict[str, Any]:
+    """The JSON schema of "give the ``known`` field or the ``new`` one, never both; ``extra``
+    goes with ``new`` only" (each a name and its JSON type; left out and null are the same)."""
+    (known_name, known_type), (new_name, new_type) = known, new
+    null = {"type": "null"}
+    return {
+        "oneOf": [
+            {
+                "title": f"known clients: {known_name}",
+                "required": [known_name],
+                "properties": {known_name: {"type": known_type}, new_name: null, extra: null},
+            },
+            {
+                "title": f"new applicants: {new_name}, optionally {extra}",
+                "required": [new_name],
+                "properties": {known_name: null, new_name: {"type": new_type}},
+            },
+        ]
+    }
+
+
 class PredictRequest(Strict):
     """One client: a known ``sk_id_curr`` or a new ``application`` (exactly one), the latter
     optionally with the applicant's credit ``history``."""
 
-    sk_id_curr: int | None = Field(None, ge=0, examples=[100002])
+    model_config = ConfigDict(
+        json_schema_extra=_exactly_one(
+            ("sk_id_curr", "integer"), ("application", "object"), "history"
+        )
+    )
+
+    sk_id_curr: Annotated[int, Ge(0), WHOLE] | None = Field(None, examples=[100002])
     application: Application | None = None
     history: History | None = None
 
@@ -127,7 +167,7 @@ class PredictRequest(Strict):
 class ExplainRequest(PredictRequest):
     """One client and how many reasons to return."""
 
-    top_k: int = Field(10, ge=1, le=MAX_TOP_K)
+    top_k: Annotated[int, Ge(1), Le(MAX_TOP_K), WHOLE] = 10
 
 
 class BatchRequest(Strict):
@@ -137,7 +177,13 @@ class BatchRequest(Strict):
     history of the application at the same position, or ``null`` for one without.
     """
 
-    sk_id_curr: list[Annotated[int, Ge(0)]] | None = Field(
+    model_config = ConfigDict(
+        json_schema_extra=_exactly_one(
+            ("sk_id_curr", "array"), ("applications", "array"), "histories"
+        )
+    )
+
+    sk_id_curr: list[Annotated[int, Ge(0), WHOLE]] | None = Field(
         None, min_length=1, max_length=MAX_BATCH_IDS
     )
     applications: list[Application] | None = Field(

@@ -1,0 +1,207 @@
+"""The OpenAPI document the service publishes at ``/docs.json``: what the API really does.
+
+BentoML 1.4 builds its document from each ``@bentoml.api``'s models, but flattens every
+``anyOf`` to its first branch (a nullable field loses ``null``), cannot say "exactly one of",
+gives every route the same error bodies (a 400's ``detail`` a string, where it is a list of field
+errors), and lets a mounted FastAPI route replace an API route on the same path (``/model_info``
+then shows GET only). This module writes the document from the request and response models
+themselves (Pydantic's JSON schemas, with the ``oneOf`` and ranges the models declare), the
+error bodies each route really answers, the methods each route takes, the categories the served
+model knows, and the API key when one is required.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from typing import Any
+
+from pydantic import BaseModel, Field
+from pydantic.json_schema import models_json_schema
+
+from credit_assets.serving.guard import MAX_BODY_BYTES
+from credit_assets.serving.schemas import (
+    BatchPrediction,
+    BatchRequest,
+    ExplainRequest,
+    Explanation,
+    ModelInfo,
+    Prediction,
+    PredictRequest,
+)
+
+OPENAPI_VERSION = "3.1.0"
+"""Pydantic writes JSON Schema 2020-12 (``{"type": "null"}``, ``const``): OpenAPI 3.1's dialect."""
+REF = "#/components/schemas/{model}"
+INFRA_PATHS = ("/livez", "/readyz", "/metrics")
+SCORING_ROUTES: dict[str, tuple[type[BaseModel], type[BaseModel]]] = {
+    "/predict": (PredictRequest, Prediction),
+    "/predict_batch": (BatchRequest, BatchPrediction),
+    "/explain": (ExplainRequest, Explanation),
+}
+"""The JSON routes: each takes its request model and answers its response model."""
+MODEL_INFO = "/model_info"
+
+
+class ErrorAnswer(BaseModel):
+    """An error in words: a missing API key (401), an oversized body (413), a body that is not
+    JSON (415), or an unexpected failure (500)."""
+
+    error: str
+
+
+class FieldError(BaseModel):
+    """One fault of a request: where (``loc``: field names and list positions), what and why."""
+
+    type: str
+    loc: list[str | int]
+    msg: str
+    url: str | None = None
+
+
+class InvalidRequest(BaseModel):
+    """A request the models refuse (400): malformed JSON, a missing, unknown, mistyped or
+    out-of-range field, a broken cross-field rule. ``detail`` names each fault's location."""
+
+    error: str
+    detail: list[FieldError] = Field(min_length=1)
+
+
+class UnknownClients(BaseModel):
+    """Unknown ``sk_id_curr`` (404), named in ``error``. BentoML answers its ``NotFound`` as a
+    list holding one such object."""
+
+    error: str
+
+
+def document(
+    generated: Mapping[str, Any], categories: Mapping[str, Collection[str]], *, api_key: bool
+) -> dict[str, Any]:
+    """The service's OpenAPI document.
+
+    Args:
+        generated: BentoML's own document of the service (its info and health endpoints are
+            kept; everything else is rewritten).
+        categories: The values each categorical application field may take (the served model's),
+            published as ``enum`` so a category the model never saw is outside the schema.
+        api_key: Whether a key is required (``CREDIT_API_KEY`` set): then every route but the
+            health and metrics endpoints declares it and its 401.
+
+    Returns:
+        The OpenAPI 3.1 document as a JSON-ready dict.
+    """
+    paths: dict[str, Any] = {
+        p: generated["paths"][p] for p in INFRA_PATHS if p in generated["paths"]
+    }
+    for route, (request, answer) in SCORING_ROUTES.items():
+        paths[route] = {"post": _scoring(generated["paths"].get(route, {}), request, answer)}
+    info = _operation("What is served: models, versions, metrics, threshold, features.", ModelInfo)
+    paths[MODEL_INFO] = {
+        "get": {**info, "operationId": "model_info_get"},
+        "post": {
+            **info,
+            "operationId": "model_info",
+            "responses": {**info["responses"], "415": _error("a body declared as not JSON")},
+        },
+    }
+    if api_key:
+        for route, item in paths.items():
+            if route not in INFRA_PATHS:
+                for operation in item.values():
+                    operation["responses"]["401"] = _error("missing or wrong API key")
+                    operation["responses"]["401"]["headers"] = _AUTHENTICATE
+                    operation["security"] = [{"ApiKey": []}, {"Bearer": []}]
+    return {
+        "openapi": OPENAPI_VERSION,
+        "info": generated["info"],
+        "servers": [{"url": "."}],
+        "paths": paths,
+        "components": {
+            "schemas": _schemas(categories),
+            **({"securitySchemes": _SECURITY} if api_key else {}),
+        },
+    }
+
+
+def _schemas(categories: Mapping[str, Collection[str]]) -> dict[str, Any]:
+    """Every model's JSON schema, referenced as ``#/components/schemas/<name>``."""
+    models: list[tuple[type[BaseModel], Any]] = [
+        *((request, "validation") for request, _ in SCORING_ROUTES.values()),
+        *((answer, "serialization") for _, answer in SCORING_ROUTES.values()),
+        (ModelInfo, "serialization"),
+        (ErrorAnswer, "serialization"),
+        (InvalidRequest, "serialization"),
+        (UnknownClients, "serialization"),
+    ]
+    _, top = models_json_schema(models, ref_template=REF)
+    schemas = top["$defs"]
+    for field, values in categories.items():
+        text = next(
+            s for s in schemas["Application"]["properties"][field]["anyOf"] if s["type"] == "string"
+        )
+        text["enum"] = sorted(values)
+    return schemas
+
+
+def _scoring(
+    generated: Mapping[str, Any], request: type[BaseModel], answer: type[BaseModel]
+) -> dict[str, Any]:
+    operation = _operation(generated.get("post", {}).get("description", ""), answer)
+    operation["operationId"] = generated.get("post", {}).get("operationId", request.__name__)
+    operation["requestBody"] = {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": REF.format(model=request.__name__)}}},
+    }
+    operation["responses"] |= {
+        "400": {
+            "description": "The request breaks the schema or a rule it states",
+            "content": {"application/json": {"schema": _ref(InvalidRequest)}},
+        },
+        "404": {
+            "description": "Some sk_id_curr are not known clients",
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "array",
+                        "items": _ref(UnknownClients),
+                        "minItems": 1,
+                        "maxItems": 1,
+                    }
+                }
+            },
+        },
+        "413": _error(f"body over {MAX_BODY_BYTES} bytes"),
+        "415": _error("body declared as anything but JSON"),
+    }
+    return operation
+
+
+def _operation(description: str, answer: type[BaseModel]) -> dict[str, Any]:
+    return {
+        "tags": ["Service APIs"],
+        "description": description,
+        "responses": {
+            "200": {
+                "description": "Successful Response",
+                "content": {"application/json": {"schema": _ref(answer)}},
+            },
+            "500": _error("unexpected failure (the server log has it)"),
+        },
+    }
+
+
+def _ref(model: type[BaseModel]) -> dict[str, str]:
+    return {"$ref": REF.format(model=model.__name__)}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": _ref(ErrorAnswer)}},
+    }
+
+
+_AUTHENTICATE = {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "Bearer realm"}}
+_SECURITY = {
+    "ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+    "Bearer": {"type": "http", "scheme": "bearer"},
+}

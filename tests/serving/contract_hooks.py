@@ -1,0 +1,55 @@
+"""Schemathesis hooks of the contract test: valid requests also keep the rules JSON Schema cannot
+state (``SCHEMATHESIS_HOOKS=tests/serving/contract_hooks.py st run ...``).
+
+The published document states every rule it can; four need to compare values across a request,
+which JSON Schema cannot do, and the document says them in words: one history per application,
+a history's rows all of the application's client, unique ``SK_ID_BUREAU`` and ``SK_ID_PREV``,
+and monthly bureau rows of the history's own credits. A request Schemathesis generates as valid
+is mended to keep them, so "valid data is accepted" is tested on every other rule; requests
+generated as invalid are left alone (the server must still refuse them).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import schemathesis
+
+KEY = "SK_ID_CURR"
+
+
+@schemathesis.hook
+def map_case(context: schemathesis.HookContext, case: schemathesis.Case) -> schemathesis.Case:
+    """Mend a valid-by-schema body so it keeps the cross-row rules too."""
+    meta = case.meta
+    if meta is None or not meta.generation.mode.is_positive or not isinstance(case.body, dict):
+        return case
+    body: dict[str, Any] = case.body
+    if isinstance(body.get("application"), dict) and isinstance(body.get("history"), dict):
+        mend(body["application"], body["history"])
+    applications, histories = body.get("applications"), body.get("histories")
+    if isinstance(applications, list) and isinstance(histories, list):
+        histories = (histories + [None] * len(applications))[: len(applications)]
+        body["histories"] = histories
+        for application, history in zip(applications, histories, strict=True):
+            if isinstance(history, dict):
+                mend(application, history)
+    return case
+
+
+def mend(application: dict[str, Any], history: dict[str, Any]) -> None:
+    """Make ``history`` one client's (the application's), with unique keys and linked months."""
+    owner = application.get(KEY)
+    for rows in history.values():
+        for row in rows:
+            row.pop(KEY, None)
+            if owner is not None:
+                row[KEY] = owner
+    for table, key in (("bureau", "SK_ID_BUREAU"), ("previous_application", "SK_ID_PREV")):
+        for position, row in enumerate(history.get(table, [])):
+            row[key] = position
+    credits = len(history.get("bureau", []))
+    months = history.get("bureau_balance", [])
+    for position, row in enumerate(months):
+        row["SK_ID_BUREAU"] = position % credits if credits else None
+    history["bureau_balance"] = months if credits else []
