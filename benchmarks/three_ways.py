@@ -7,7 +7,8 @@ Usage:
 generated data, whose ``demo/_truth`` (or ``HOME_CREDIT_DATA``'s) holds every client's true
 probability of default. The script loads the served bundle (``credit_scoring_champion:latest`` of
 ``BENTOML_HOME``) with the service's own ``Scorer`` and, for ``--clients`` random
-``application_test`` clients (none of whom any model trained on), scores each:
+``application_test`` clients (none of whom any model trained on) who give every required
+application field, scores each:
 
 1. by id (``{"sk_id_curr": ...}``: their stored feature row, history champion);
 2. as a new application with their credit history (``{"application", "history"}``: the rows the
@@ -35,7 +36,7 @@ from credit_assets.features.common import KEY
 from credit_assets.kaggle import SIDE_TABLES
 from credit_assets.models.evaluation import TRUTH_FILE
 from credit_assets.serving.packaging import MODEL_NAME
-from credit_assets.serving.schemas import PredictRequest
+from credit_assets.serving.schemas import REQUIRED_FIELDS, PredictRequest
 from credit_assets.serving.scorer import Scorer
 
 
@@ -85,7 +86,8 @@ def main() -> None:
     args = parser.parse_args()
     scorer = load_scorer()
     raw = raw_tables(args.data)
-    test = raw["application_test"]
+    # Only clients who give every field an application must give can apply as a new applicant.
+    test = raw["application_test"].drop_nulls(list(REQUIRED_FIELDS))
     ids = test.sample(min(args.clients, test.height), seed=args.seed).get_column(KEY).to_list()
     applications = {
         r[KEY]: given(r) for r in test.filter(pl.col(KEY).is_in(ids)).iter_rows(named=True)
