@@ -70,6 +70,12 @@ def lake(
         registered = register_champion(path, {"data_kind": "synthetic"})
     record = {"champion": result.model.name, "registered_version": registered}
     champion_record_path(lake).write_text(json.dumps(record))
+    # The stand-in features are the application's: the same model is the application-only
+    # champion (not registered: its files go to the active run, if any).
+    result.model.save(champion_path(lake, "application_only"))
+    champion_record_path(lake, "application_only").write_text(
+        json.dumps({"champion": result.model.name})
+    )
     proba = result.model.predict_proba(features_of(frames.holdout.iloc[:LOGGED]))
     decisions = result.model.decide(proba)
     rows = [{"SK_ID_CURR": int(i)} for i in frames.holdout.index[:LOGGED]]
@@ -105,7 +111,7 @@ def test_the_report_adds_up_against_the_holdout(
     lake: DataLake, frames: Any, materialised: dict[str, Any]
 ) -> None:
     report = materialised["report"]
-    assert list(report["champions"]) == ["history"]
+    assert list(report["champions"]) == ["history", "application_only"]
     assert report_problems(report) == []
     section = report["champions"]["history"]
     model = ScoringModel.load(champion_path(lake))
@@ -202,5 +208,5 @@ def test_both_files_are_attached_to_the_champions_run(
     events = materialised["result"].get_asset_materialization_events()
     metadata = events[0].materialization.metadata
     assert "Validation" in metadata["report"].value
-    assert metadata["mlflow_runs"].data == {"history": version.run_id}
+    assert metadata["mlflow_runs"].data["history"] == version.run_id
     assert np.isfinite(metadata["history_auc"].value)

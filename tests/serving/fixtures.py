@@ -9,6 +9,7 @@ so ``tests/serving`` and ``tests/ui`` share one champion and one server.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -25,6 +26,7 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 import polars as pl
+import psutil
 import pytest
 
 from credit_assets.defs.deployment.assets import credit_scorer_bento, served_model
@@ -240,11 +242,17 @@ def served(
             time.sleep(0.5)
         yield url
     finally:
+        # The dependent explainer service's workers may sit outside the server's process group:
+        # every descendant is found first and killed last, so none outlives the session.
+        descendants = psutil.Process(server.pid).children(recursive=True)
         os.killpg(server.pid, signal.SIGTERM)
         try:
             server.wait(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
+        for child in descendants:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                child.kill()
         log.close()
 
 
