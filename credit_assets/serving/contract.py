@@ -40,6 +40,16 @@ SCORING_ROUTES: dict[str, tuple[type[BaseModel], type[BaseModel]]] = {
 }
 """The JSON routes: each takes its request model and answers its response model."""
 MODEL_INFO = "/model_info"
+UNSTATED_RULES = """Probability of default, decision and reasons for clients and new applicants.
+
+Rules JSON Schema cannot state, which the service enforces (400 naming the field):
+
+- an integer is written without a fraction: `1`, never `1.0` (no type is coerced);
+- `histories` holds one entry per application, `null` for one without;
+- a history's rows are one client's: every `SK_ID_CURR` given is the application's;
+- `SK_ID_BUREAU` is unique among `bureau` rows, `SK_ID_PREV` among `previous_application` rows;
+- each `bureau_balance` row's `SK_ID_BUREAU` is one of the `bureau` rows'.
+"""
 
 
 class ErrorAnswer(BaseModel):
@@ -112,7 +122,7 @@ def document(
                     operation["security"] = [{"ApiKey": []}, {"Bearer": []}]
     return {
         "openapi": OPENAPI_VERSION,
-        "info": generated["info"],
+        "info": {**generated["info"], "description": UNSTATED_RULES},
         "servers": [{"url": "."}],
         "paths": paths,
         "components": {

@@ -25,7 +25,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from credit_assets.features import categories
 from credit_assets.kaggle import DAYS_SENTINEL, SIDE_TABLES, schema
-from credit_assets.serving.strict import WHOLE, Published, Strict
+from credit_assets.serving.strict import Published, Strict
 
 KEY = "SK_ID_CURR"
 MAX_HISTORY_ROWS = {
@@ -146,14 +146,9 @@ def _field(table: str, column: str, dtype: str) -> tuple[Any, Any]:
         known = CATEGORIES.get(table, {}).get(column)
         typed: Any = Annotated[text, *_one_of(known)] if known else text
     else:
+        number: Any = int if dtype == "int64" else float
         constraints = _constraints(table, column)
-        typed = (
-            Annotated[int, *constraints, WHOLE]
-            if dtype == "int64"
-            else Annotated[float, *constraints]
-            if constraints
-            else float
-        )
+        typed = Annotated[number, *constraints] if constraints else number
     required = column == LINK_KEYS[table]
     return (typed, ...) if required else (typed | None, None)
 

@@ -1,11 +1,11 @@
 """Request and response models of the scoring API (Pydantic, strict).
 
 Requests forbid unknown fields, reject NaN and infinity, and never coerce types (``"12"`` is not a
-number; ``12.0`` is an integer, as in JSON Schema, ``12.5`` is not), so every bad input is
-answered with a 4xx naming the field. ``Application`` is built from the Kaggle schema of
-``application_test``: one optional field per column, typed as in the file, with the ranges the
-columns can take. A new application may carry the applicant's credit history
-(:class:`credit_assets.serving.history.History`): rows of the side tables, validated the same way.
+number, ``12.0`` is not an integer), so every bad input is answered with a 4xx naming the field.
+``Application`` is built from the Kaggle schema of ``application_test``: one optional field per
+column, typed as in the file, with the ranges the columns can take. A new application may carry
+the applicant's credit history (:class:`credit_assets.serving.history.History`): rows of the side
+tables, validated the same way.
 The ranges and the "exactly one of" rules are in the models' JSON schemas too, which the service
 publishes (:mod:`credit_assets.serving.contract`).
 """
@@ -28,7 +28,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from credit_assets.kaggle import DAYS_SENTINEL, schema
 from credit_assets.serving.history import History
-from credit_assets.serving.strict import WHOLE, Published, Strict
+from credit_assets.serving.strict import Published, Strict
 
 MAX_BATCH_IDS = 10_000
 MAX_BATCH_APPLICATIONS = 1_000
@@ -82,14 +82,9 @@ def _constraints(column: str) -> list[Any]:
 def _field(column: str, dtype: str) -> tuple[Any, Any]:
     if dtype == "object":
         return Annotated[str | None, Field(min_length=1, max_length=100)], None
+    number: Any = int if dtype == "int64" else float
     constraints = _constraints(column)
-    typed: Any = (
-        Annotated[int, *constraints, WHOLE]
-        if dtype == "int64"
-        else Annotated[float, *constraints]
-        if constraints
-        else float
-    )
+    typed: Any = Annotated[number, *constraints] if constraints else number
     return typed | None, (... if column in REQUIRED_FIELDS else None)
 
 
@@ -149,7 +144,7 @@ class PredictRequest(Strict):
         )
     )
 
-    sk_id_curr: Annotated[int, Ge(0), WHOLE] | None = Field(None, examples=[100002])
+    sk_id_curr: Annotated[int, Ge(0)] | None = Field(None, examples=[100002])
     application: Application | None = None
     history: History | None = None
 
@@ -167,7 +162,7 @@ class PredictRequest(Strict):
 class ExplainRequest(PredictRequest):
     """One client and how many reasons to return."""
 
-    top_k: Annotated[int, Ge(1), Le(MAX_TOP_K), WHOLE] = 10
+    top_k: Annotated[int, Ge(1), Le(MAX_TOP_K)] = 10
 
 
 class BatchRequest(Strict):
@@ -183,7 +178,7 @@ class BatchRequest(Strict):
         )
     )
 
-    sk_id_curr: list[Annotated[int, Ge(0), WHOLE]] | None = Field(
+    sk_id_curr: list[Annotated[int, Ge(0)]] | None = Field(
         None, min_length=1, max_length=MAX_BATCH_IDS
     )
     applications: list[Application] | None = Field(

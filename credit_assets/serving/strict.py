@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, GetJsonSchemaHandler
+from pydantic import BaseModel, ConfigDict, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
@@ -30,15 +30,3 @@ class Published:
         self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
     ) -> JsonSchemaValue:
         return {**handler(core_schema), **self.keywords}
-
-
-def _whole(value: Any) -> Any:
-    return int(value) if isinstance(value, float) and value.is_integer() else value
-
-
-WHOLE = BeforeValidator(_whole)
-"""Lets an integer field take an integer as JSON Schema defines one: ``3`` or ``3.0`` (a number
-with no fraction), never ``3.5``, ``"3"`` or ``true``. Strict mode alone refuses ``3.0``, which
-the published ``"type": "integer"`` allows (and JSON writers such as pandas' produce). Put it
-last, after the range: before it, Pydantic publishes the range as ``ge``, unknown to JSON Schema.
-"""

@@ -1,10 +1,11 @@
 """Schemathesis hooks of the contract test: valid requests also keep the rules JSON Schema cannot
 state (``SCHEMATHESIS_HOOKS=tests/serving/contract_hooks.py st run ...``).
 
-The published document states every rule it can; four need to compare values across a request,
-which JSON Schema cannot do, and the document says them in words: one history per application,
-a history's rows all of the application's client, unique ``SK_ID_BUREAU`` and ``SK_ID_PREV``,
-and monthly bureau rows of the history's own credits. A request Schemathesis generates as valid
+The published document states every rule it can and says in words the ones JSON Schema cannot
+(its ``info.description``): integers written without a fraction (JSON Schema counts ``1.0`` as
+an integer; the strict models refuse it), one history per application, a history's rows all of
+the application's client, unique ``SK_ID_BUREAU`` and ``SK_ID_PREV``, and monthly bureau rows of
+the history's own credits. A request Schemathesis generates as valid
 is mended to keep them, so "valid data is accepted" is tested on every other rule; requests
 generated as invalid are left alone (the server must still refuse them).
 """
@@ -24,7 +25,8 @@ def map_case(context: schemathesis.HookContext, case: schemathesis.Case) -> sche
     meta = case.meta
     if meta is None or not meta.generation.mode.is_positive or not isinstance(case.body, dict):
         return case
-    body: dict[str, Any] = case.body
+    body: dict[str, Any] = whole_numbers(case.body)
+    case.body = body
     if isinstance(body.get("application"), dict) and isinstance(body.get("history"), dict):
         mend(body["application"], body["history"])
     applications, histories = body.get("applications"), body.get("histories")
@@ -35,6 +37,18 @@ def map_case(context: schemathesis.HookContext, case: schemathesis.Case) -> sche
             if isinstance(history, dict):
                 mend(application, history)
     return case
+
+
+def whole_numbers(value: Any) -> Any:
+    """``value`` with every number without a fraction written as an integer (``3.0`` -> ``3``):
+    a number field takes either, an integer field only the latter."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: whole_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [whole_numbers(v) for v in value]
+    return value
 
 
 def mend(application: dict[str, Any], history: dict[str, Any]) -> None:
