@@ -64,8 +64,11 @@ class RequestGuard:
             await _answer(send, 405, message, {"allow": ", ".join(allowed)})
             return
         declared = headers.get("content-type")
-        takes_json = scope["path"] in JSON_PATHS or scope["path"] in SHARED_ROUTES
-        if takes_json and scope["method"] == "POST" and declared and not _is_json(declared):
+        # A JSON endpoint refuses any declared type but JSON, even an empty one; POST
+        # /model_info takes no body, so only a type it was given must be JSON.
+        json_body = scope["path"] in JSON_PATHS and declared is not None
+        no_body = scope["path"] in SHARED_ROUTES and bool(declared)
+        if scope["method"] == "POST" and (json_body or no_body) and not _is_json(declared or ""):
             message = f"unsupported content type {declared!r}: send the body as {JSON_TYPE}"
             await _answer(send, 415, message, {"accept": JSON_TYPE})
             return
