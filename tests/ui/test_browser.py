@@ -47,6 +47,17 @@ def browser() -> Iterator[Any]:
         browser.close()
 
 
+def _open_ui(page: Any, url: str) -> None:
+    """Open the explainer, reloading while its service still builds the page (/ui answers 503
+    until the explainer has reached the API)."""
+    deadline = time.monotonic() + WAIT_MS / 1000
+    while True:
+        answer = page.goto(f"{url}/ui/")
+        if (answer is not None and answer.status == 200) or time.monotonic() > deadline:
+            return
+        time.sleep(1)
+
+
 def _predict(url: str, key: str, sk_id: int) -> dict[str, Any]:
     request = urllib.request.Request(
         f"{url}/predict",
@@ -64,7 +75,7 @@ def test_an_officer_explains_a_client(
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
     started = time.perf_counter()
-    page.goto(f"{served}/ui/")
+    _open_ui(page, served)
     page.get_by_label("username").fill("officer")
     page.get_by_label("password").fill(served_key)
     page.get_by_role("button", name="Login").click()
@@ -118,7 +129,7 @@ def test_an_officer_reads_a_refused_clients_reason_codes(
     answers = (_predict(served, served_key, i) for i in ids)
     refused = next(a for a in answers if a["decision"] == "refused")
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
-    page.goto(f"{served}/ui/")
+    _open_ui(page, served)
     page.get_by_label("username").fill("officer")
     page.get_by_label("password").fill(served_key)
     page.get_by_role("button", name="Login").click()
