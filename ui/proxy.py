@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 from urllib.parse import urlparse
 
@@ -34,14 +35,19 @@ def client_for(address: str, timeout: float = 60.0) -> httpx.AsyncClient:
     """An HTTP client of a BentoML service address: ``file:///…sock`` (a Unix socket, as
     ``bentoml serve`` gives its dependencies), ``tcp://host:port`` or ``http(s)://…``.
 
-    Redirects are not followed: the browser must see them (``/ui`` -> ``/ui/``).
+    Redirects are not followed: the browser must see them (``/ui`` -> ``/ui/``). The client
+    keeps no cookies: it serves every officer, so a sign-in cookie it stored from one answer
+    would be sent with everybody's requests (each browser sends its own in its headers).
     """
     parsed = urlparse(address)
+    no_cookies = CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
     if parsed.scheme == "file":
         transport = httpx.AsyncHTTPTransport(uds=parsed.path)
-        return httpx.AsyncClient(base_url="http://explainer", transport=transport, timeout=timeout)
+        return httpx.AsyncClient(
+            base_url="http://explainer", transport=transport, timeout=timeout, cookies=no_cookies
+        )
     base = f"http://{parsed.netloc}" if parsed.scheme == "tcp" else address
-    return httpx.AsyncClient(base_url=base, timeout=timeout, trust_env=False)
+    return httpx.AsyncClient(base_url=base, timeout=timeout, trust_env=False, cookies=no_cookies)
 
 
 class ExplainerProxy:
