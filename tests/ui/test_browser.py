@@ -47,15 +47,21 @@ def browser() -> Iterator[Any]:
         browser.close()
 
 
-def _open_ui(page: Any, url: str) -> None:
-    """Open the explainer, reloading while its service still builds the page (/ui answers 503
-    until the explainer has reached the API)."""
+def _sign_in(page: Any, url: str, key: str) -> Any:
+    """Open the explainer and sign in; the client-number field of the signed-in page. /ui
+    answers 503 until the explainer service has reached the API: the page is reloaded until
+    it answers."""
     deadline = time.monotonic() + WAIT_MS / 1000
-    while True:
-        answer = page.goto(f"{url}/ui/")
-        if (answer is not None and answer.status == 200) or time.monotonic() > deadline:
-            return
+    answer = page.goto(f"{url}/ui/")
+    while (answer is None or answer.status != 200) and time.monotonic() < deadline:
         time.sleep(1)
+        answer = page.goto(f"{url}/ui/")
+    page.get_by_label("username").fill("officer")
+    page.get_by_label("password").fill(key)
+    page.get_by_role("button", name="Login").click()
+    client_number = page.get_by_label("Client number (SK_ID_CURR)")
+    client_number.wait_for(timeout=WAIT_MS)
+    return client_number
 
 
 def _predict(url: str, key: str, sk_id: int) -> dict[str, Any]:
@@ -75,12 +81,7 @@ def test_an_officer_explains_a_client(
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
     started = time.perf_counter()
-    _open_ui(page, served)
-    page.get_by_label("username").fill("officer")
-    page.get_by_label("password").fill(served_key)
-    page.get_by_role("button", name="Login").click()
-    client_number = page.get_by_label("Client number (SK_ID_CURR)")
-    client_number.wait_for(timeout=WAIT_MS)
+    client_number = _sign_in(page, served, served_key)
     loaded = time.perf_counter() - started
     page.screenshot(path=tmp_path / "1-signed-in.png", full_page=True)
     assert page.get_by_text("Demonstration model.").is_visible()  # trained on synthetic data
@@ -129,12 +130,7 @@ def test_an_officer_reads_a_refused_clients_reason_codes(
     answers = (_predict(served, served_key, i) for i in ids)
     refused = next(a for a in answers if a["decision"] == "refused")
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
-    _open_ui(page, served)
-    page.get_by_label("username").fill("officer")
-    page.get_by_label("password").fill(served_key)
-    page.get_by_role("button", name="Login").click()
-    client_number = page.get_by_label("Client number (SK_ID_CURR)")
-    client_number.wait_for(timeout=WAIT_MS)
+    client_number = _sign_in(page, served, served_key)
     client_number.fill(str(refused["sk_id_curr"]))
     page.get_by_role("button", name="Look up the client").click()
     page.locator("#score [data-field=decision]").wait_for(timeout=WAIT_MS)
