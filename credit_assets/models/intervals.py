@@ -16,8 +16,8 @@ from scipy import stats
 
 CONFIDENCE = 0.95
 BOOTSTRAP_RESAMPLES = 1_000
-_CHUNK = 100
-"""Resamples evaluated together: a chunk holds ``_CHUNK x good clients`` counts in memory."""
+CHUNK = 100
+"""Resamples evaluated together: a chunk holds ``CHUNK x good clients`` counts in memory."""
 
 
 @dataclass(frozen=True)
@@ -86,10 +86,10 @@ def bootstrap_auc(
     estimate = _auc(np.ones((1, positives.size)), np.ones((1, negatives.size)), below, up_to).item()
     rng = np.random.default_rng(seed)
     draws = []
-    for start in range(0, resamples, _CHUNK):
-        size = min(_CHUNK, resamples - start)
-        pos_counts = _counts(rng, positives.size, size)
-        neg_counts = _counts(rng, negatives.size, size)
+    for start in range(0, resamples, CHUNK):
+        size = min(CHUNK, resamples - start)
+        pos_counts = resample_counts(rng, positives.size, size)
+        neg_counts = resample_counts(rng, negatives.size, size)
         draws.append(_auc(pos_counts, neg_counts, below, up_to))
     aucs = np.concatenate(draws)
     alpha = (1 - confidence) / 2
@@ -97,7 +97,7 @@ def bootstrap_auc(
     return Interval(float(estimate), float(low), float(high))
 
 
-def _counts(rng: np.random.Generator, n: int, size: int) -> NDArray[np.float64]:
+def resample_counts(rng: np.random.Generator, n: int, size: int) -> NDArray[np.float64]:
     """``size`` bootstrap resamples of ``n`` items, as how many times each item was drawn."""
     picks = rng.integers(0, n, size=(size, n)) + n * np.arange(size)[:, None]
     return np.bincount(picks.ravel(), minlength=size * n).reshape(size, n).astype(np.float64)

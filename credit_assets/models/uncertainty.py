@@ -7,9 +7,8 @@ out, so every client's decision comes from a rule that never saw them.
 
 :func:`bootstrap_intervals` resamples the holdout clients with replacement, stratified by label
 (every resample keeps the holdout's defaulters and good clients), and gives 95 % percentile
-intervals for the AUC and the business cost at a fixed threshold. A resample is a vector of
-counts per client, so the AUC of every resample comes from one sort of the scores: the weighted
-Mann-Whitney statistic is a cumulative sum over them.
+intervals for the AUC (:func:`credit_assets.models.intervals.bootstrap_auc`, the validation
+report's) and the business cost at a fixed threshold.
 """
 
 from __future__ import annotations
@@ -22,12 +21,16 @@ from numpy.typing import ArrayLike, NDArray
 from sklearn.model_selection import StratifiedKFold
 
 from credit_assets.models.cost import FN_COST, FP_COST, best_threshold
+from credit_assets.models.intervals import (
+    BOOTSTRAP_RESAMPLES,
+    CHUNK,
+    CONFIDENCE,
+    bootstrap_auc,
+    resample_counts,
+)
 
 ProbabilityMap = Callable[[NDArray[np.float64]], NDArray[np.float64]]
 FitCalibration = Callable[[NDArray[np.float64], NDArray[np.int_]], ProbabilityMap]
-BOOTSTRAP_RESAMPLES = 1000
-CONFIDENCE = 0.95
-_CHUNK = 100
 
 
 @dataclass(frozen=True)
@@ -89,55 +92,23 @@ def bootstrap_intervals(
     resamples: int = BOOTSTRAP_RESAMPLES,
     seed: int = 42,
 ) -> Intervals:
-    """Stratified bootstrap intervals of the AUC of ``scores`` and of the business cost of
-    refusing ``scores >= threshold`` (the scores must then be calibrated probabilities)."""
+    """Stratified bootstrap intervals of the AUC of ``scores`` (:func:`intervals.bootstrap_auc`)
+    and of the business cost of refusing ``scores >= threshold`` (the scores must then be
+    calibrated probabilities)."""
     y = np.asarray(y_true).astype(bool)
     s = np.asarray(scores, dtype=np.float64)
+    auc = bootstrap_auc(y.astype(int), s, resamples, seed)
+    # Stratified: each resample draws as many defaulters and good clients as the holdout has.
+    missed_if_drawn = (s[y] < threshold).astype(np.float64)
+    refused_if_drawn = (s[~y] >= threshold).astype(np.float64)
     rng = np.random.default_rng(seed)
-    order = np.argsort(s, kind="stable")
-    s_sorted, y_sorted = s[order], y[order]
-    # Ties share a block: a positive counts half of the negatives tied with it.
-    starts = np.r_[True, s_sorted[1:] != s_sorted[:-1]]
-    positives, negatives = np.flatnonzero(y_sorted), np.flatnonzero(~y_sorted)
-    refused = s_sorted >= threshold
-    aucs, costs = [], []
-    for first in range(0, resamples, _CHUNK):
-        size = min(_CHUNK, resamples - first)
-        weights = np.zeros((size, len(s)))
-        # Stratified: each resample draws as many defaulters and good clients as the holdout has.
-        for members in (positives, negatives):
-            if len(members):
-                draws = rng.integers(0, len(members), (size, len(members)))
-                weights[:, members] = _counts(draws, len(members))
-        aucs.append(_weighted_auc(weights, y_sorted, starts))
-        missed = (weights * (~refused & y_sorted)).sum(axis=1)
-        wrong = (weights * (refused & ~y_sorted)).sum(axis=1)
+    costs = []
+    for first in range(0, resamples, CHUNK):
+        size = min(CHUNK, resamples - first)
+        missed = resample_counts(rng, len(missed_if_drawn), size) @ missed_if_drawn
+        wrong = resample_counts(rng, len(refused_if_drawn), size) @ refused_if_drawn
         costs.append((FN_COST * missed + FP_COST * wrong) / len(s))
-    auc = np.concatenate(aucs)
-    return Intervals(_percentiles(auc), _percentiles(np.concatenate(costs)), resamples)
-
-
-def _counts(draws: NDArray[np.int_], n: int) -> NDArray[np.float64]:
-    """How often each of ``n`` members was drawn, per row of ``draws``."""
-    rows = np.repeat(np.arange(len(draws)), draws.shape[1])
-    counts = np.bincount(rows * n + draws.ravel(), minlength=len(draws) * n)
-    return counts.reshape(len(draws), n).astype(np.float64)
-
-
-def _weighted_auc(
-    weights: NDArray[np.float64], y_sorted: NDArray[np.bool_], starts: NDArray[np.bool_]
-) -> NDArray[np.float64]:
-    """AUC per row of ``weights`` (counts per client, clients sorted by score, ascending;
-    ``starts`` marks the first client of each run of equal scores)."""
-    negative = weights * ~y_sorted
-    positive = weights * y_sorted
-    first = np.flatnonzero(starts)
-    per_block = np.add.reduceat(negative, first, axis=1)
-    below = np.cumsum(per_block, axis=1) - per_block  # negatives in lower blocks
-    block = np.cumsum(starts) - 1
-    wins = below[:, block] + 0.5 * per_block[:, block]
-    total = positive.sum(axis=1) * negative.sum(axis=1)
-    return (positive * wins).sum(axis=1) / np.maximum(total, 1e-12)
+    return Intervals((auc.low, auc.high), _percentiles(np.concatenate(costs)), resamples)
 
 
 def _percentiles(values: NDArray[np.float64]) -> tuple[float, float]:

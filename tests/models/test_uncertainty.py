@@ -9,7 +9,8 @@ from sklearn.metrics import roc_auc_score
 
 from credit_assets.models.calibration import Calibration, fit_platt
 from credit_assets.models.cost import best_threshold
-from credit_assets.models.uncertainty import _weighted_auc, bootstrap_intervals, cross_fitted_cost
+from credit_assets.models.intervals import bootstrap_auc
+from credit_assets.models.uncertainty import bootstrap_intervals, cross_fitted_cost
 
 
 def scores(n: int, seed: int = 0) -> tuple[NDArray[np.int_], NDArray[np.float64]]:
@@ -22,12 +23,10 @@ def platt(raw: NDArray[np.float64], y: NDArray[np.int_]) -> Calibration:
     return fit_platt(raw, y, "log-odds")
 
 
-def test_the_weighted_auc_with_unit_weights_is_the_auc_ties_included() -> None:
+def test_the_bootstrapped_auc_is_the_auc_ties_included() -> None:
     y, s = scores(2_000)
     s = np.round(s, 1)  # many ties
-    order = np.argsort(s, kind="stable")
-    starts = np.r_[True, s[order][1:] != s[order][:-1]]
-    auc = _weighted_auc(np.ones((1, len(s))), y[order].astype(bool), starts)[0]
+    auc = bootstrap_auc(y, s, resamples=10).estimate
     assert auc == pytest.approx(roc_auc_score(y, s), abs=1e-12)
 
 
