@@ -23,10 +23,11 @@ from typing import Any
 
 import polars as pl
 
-from credit_assets.features.application import application_features
-from credit_assets.features.build import build_all, clean
+from credit_assets.features.build import build_all
 from credit_assets.features.common import KEY
-from credit_assets.features.serving import FeatureSpec, new_client_features, raw_application
+from credit_assets.features.feature_sets import application_part
+from credit_assets.features.history import given, history_of
+from credit_assets.features.serving import FeatureSpec, new_client_features
 from credit_assets.ingest import read_table
 from credit_assets.ingest.source import locate_source
 from credit_assets.kaggle import SIDE_TABLES, TABLES
@@ -42,17 +43,6 @@ def timings_ms(task: Callable[[], Any], repeats: int) -> tuple[float, float]:
         task()
         times.append((time.perf_counter() - start) * 1000)
     return statistics.median(times), min(times)
-
-
-def history_of(raw: dict[str, pl.DataFrame], sk_id: int) -> dict[str, list[dict[str, Any]]]:
-    owned = {t: raw[t].filter(pl.col(KEY) == sk_id) for t in SIDE_TABLES if t != "bureau_balance"}
-    credits = owned["bureau"].get_column("SK_ID_BUREAU").implode()
-    owned["bureau_balance"] = raw["bureau_balance"].filter(pl.col("SK_ID_BUREAU").is_in(credits))
-    return {t: [_given(r) for r in frame.rows(named=True)] for t, frame in owned.items()}
-
-
-def _given(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in row.items() if v is not None and k != "TARGET"}
 
 
 def typical_clients(raw: dict[str, pl.DataFrame], count: int) -> list[int]:
@@ -78,14 +68,10 @@ def main() -> None:
     raw = {t: frame for t, frame in raw.items() if isinstance(frame, pl.DataFrame)}
     table, _ = build_all({t: frame.lazy() for t, frame in raw.items()})
     spec = FeatureSpec.of(table)
-    produced = set(clean(application_features(raw_application({}).lazy()).collect()).columns)
-    application_spec = FeatureSpec(
-        tuple(c for c in spec.columns if c in produced),
-        tuple(c for c in spec.categorical if c in produced),
-    )
+    application_spec = application_part(spec)
     ids = typical_clients(raw, args.batch)
     everyone = pl.concat([raw["application_train"].drop("TARGET"), raw["application_test"]])
-    applications = [_given(everyone.filter(pl.col(KEY) == i).row(0, named=True)) for i in ids]
+    applications = [given(everyone.filter(pl.col(KEY) == i).row(0, named=True)) for i in ids]
     histories = [history_of(raw, i) for i in ids]
     rows = {t: sum(len(h[t]) for h in histories) / len(ids) for t in SIDE_TABLES}
     print(f"{len(spec.columns)} feature columns; mean rows per applicant: "

@@ -33,6 +33,7 @@ import pandas as pd
 import polars as pl
 
 from credit_assets.features.common import KEY
+from credit_assets.features.history import given, history_of
 from credit_assets.kaggle import SIDE_TABLES
 from credit_assets.models.evaluation import TRUTH_FILE
 from credit_assets.serving.packaging import MODEL_NAME
@@ -50,19 +51,6 @@ def load_scorer() -> Scorer:
 def raw_tables(lake: Path) -> dict[str, pl.DataFrame]:
     tables = ("application_test", *SIDE_TABLES)
     return {t: pl.read_parquet(lake / "raw" / f"{t}.parquet") for t in tables}
-
-
-def given(row: dict[str, Any]) -> dict[str, Any]:
-    """The fields a client gives: what is not missing."""
-    return {k: v for k, v in row.items() if v is not None and v == v}
-
-
-def history_of(raw: dict[str, pl.DataFrame], sk_id: int) -> dict[str, list[dict[str, Any]]]:
-    """The rows every side table holds for one client, as a request's ``history``."""
-    owned = {t: raw[t].filter(pl.col(KEY) == sk_id) for t in SIDE_TABLES if t != "bureau_balance"}
-    credits = owned["bureau"].get_column("SK_ID_BUREAU").implode()
-    owned["bureau_balance"] = raw["bureau_balance"].filter(pl.col("SK_ID_BUREAU").is_in(credits))
-    return {t: [given(r) for r in frame.rows(named=True)] for t, frame in owned.items()}
 
 
 def truth(data: Path) -> pd.Series:

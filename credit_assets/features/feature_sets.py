@@ -18,7 +18,7 @@ from typing import Literal
 
 from credit_assets.features.application import application_features
 from credit_assets.features.build import clean
-from credit_assets.features.serving import raw_application
+from credit_assets.features.serving import FeatureSpec, raw_application
 
 FeatureSet = Literal["history", "application_only"]
 FEATURE_SETS: tuple[FeatureSet, ...] = ("history", "application_only")
@@ -43,6 +43,15 @@ on the holdout, as the report, the model card and ``/model_info`` say."""
 def application_columns() -> frozenset[str]:
     """The feature columns a raw application alone produces (names as in the client table)."""
     return frozenset(clean(application_features(raw_application({}).lazy()).collect()).columns)
+
+
+def application_part(spec: FeatureSpec) -> FeatureSpec:
+    """The columns of ``spec`` that a raw application alone produces (a new applicant's)."""
+    produced = application_columns()
+    return FeatureSpec(
+        tuple(c for c in spec.columns if c in produced),
+        tuple(c for c in spec.categorical if c in produced),
+    )
 
 
 def columns_of(columns: Iterable[str], feature_set: FeatureSet) -> list[str]:

@@ -29,6 +29,20 @@ _RAW_TYPES = {"int64": pl.Int64, "float64": pl.Float64, "object": pl.String}
 _MISSING_TEXT = frozenset(MISSING_TEXT)
 
 
+def given(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A table row as a request carries it: the fields without a value (null, NaN) left out."""
+    return {k: v for k, v in row.items() if v is not None and v == v}
+
+
+def history_of(raw: Mapping[str, pl.DataFrame], sk_id: int) -> dict[str, list[dict[str, Any]]]:
+    """One client's rows in every side table of ``raw`` (Kaggle tables by name), as a request's
+    ``history`` holds them: ``bureau_balance`` rows are those of the client's bureau credits."""
+    owned = {t: raw[t].filter(pl.col(KEY) == sk_id) for t in SIDE_TABLES if t != "bureau_balance"}
+    credits = owned["bureau"].get_column(CREDIT_KEY).implode()
+    owned["bureau_balance"] = raw["bureau_balance"].filter(pl.col(CREDIT_KEY).is_in(credits))
+    return {t: [given(r) for r in frame.rows(named=True)] for t, frame in owned.items()}
+
+
 def has_rows(histories: Sequence[HistoryRows | None]) -> bool:
     """Whether any applicant's history holds a row."""
     return any(rows for history in histories if history for rows in history.values())

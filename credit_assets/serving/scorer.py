@@ -21,11 +21,9 @@ import pandas as pd
 from pydantic import BaseModel, ValidationError
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from credit_assets.features.application import application_features
-from credit_assets.features.build import clean
-from credit_assets.features.feature_sets import FIGURE_KINDS, PROTECTED_ATTRIBUTES
+from credit_assets.features.feature_sets import FIGURE_KINDS, PROTECTED_ATTRIBUTES, application_part
 from credit_assets.features.history import HistoryRows, has_rows
-from credit_assets.features.serving import FeatureSpec, new_client_features, raw_application
+from credit_assets.features.serving import FeatureSpec, new_client_features
 from credit_assets.models import ScoringModel
 from credit_assets.serving import bundle, whatif
 from credit_assets.serving.bundle import ModelCard
@@ -78,7 +76,7 @@ class Scorer:
         self.bento_model = bento_model
         self.spec = spec
         """Every feature column of the client table (a new applicant's with a credit history)."""
-        self.application_spec = _application_part(spec)
+        self.application_spec = application_part(spec)
         """The feature columns a raw application alone produces (a new applicant's)."""
         self.reasons = {id(m): ModelReasons(m) for _, m in self._models()}
         """Each served champion's reason groups, keyed by the model's identity."""
@@ -354,15 +352,6 @@ class Scorer:
                     )
         if errors:
             raise ValidationError.from_exception_data("Application", errors)
-
-
-def _application_part(spec: FeatureSpec) -> FeatureSpec:
-    """The columns of ``spec`` that a raw application alone produces."""
-    produced = set(clean(application_features(raw_application({}).lazy()).collect()).columns)
-    return FeatureSpec(
-        tuple(c for c in spec.columns if c in produced),
-        tuple(c for c in spec.categorical if c in produced),
-    )
 
 
 def _readable(value: Any) -> float | int | str | None:

@@ -20,6 +20,7 @@ import pytest
 from credit_assets.defs.resources import DataLake
 from credit_assets.defs.training.assets import features_path
 from credit_assets.features.common import KEY
+from credit_assets.features.history import given, history_of
 from credit_assets.features.serving import FeatureSpec, new_client_features
 from credit_assets.kaggle import MISSING_TEXT, SIDE_TABLES, schema
 from credit_assets.serving.history import ROW_MODELS, History
@@ -40,20 +41,11 @@ class Raw:
         for table in ("application_train", "application_test"):
             rows = self.tables[table].filter(pl.col(KEY) == sk_id).drop("TARGET", strict=False)
             if rows.height:
-                return _given(rows.row(0, named=True))
+                return given(rows.row(0, named=True))
         raise KeyError(sk_id)
 
     def history(self, sk_id: int) -> dict[str, list[dict[str, Any]]]:
-        owned = {
-            t: self.tables[t].filter(pl.col(KEY) == sk_id)
-            for t in SIDE_TABLES
-            if t != "bureau_balance"
-        }
-        credits = owned["bureau"].get_column("SK_ID_BUREAU").implode()
-        owned["bureau_balance"] = self.tables["bureau_balance"].filter(
-            pl.col("SK_ID_BUREAU").is_in(credits)
-        )
-        return {t: [_given(r) for r in frame.rows(named=True)] for t, frame in owned.items()}
+        return history_of(self.tables, sk_id)
 
     def clients_without(self, table: str) -> set[int]:
         return set(self.features[KEY]) - set(self.tables[table][KEY])
@@ -150,7 +142,7 @@ def test_every_real_side_table_row_validates(real_dir: Path) -> None:
             frame = pl.read_csv(path, schema_overrides=types, null_values=list(MISSING_TEXT))
             for position, row in enumerate(frame.rows(named=True)):
                 try:
-                    ROW_MODELS[table].model_validate(_given(row))
+                    ROW_MODELS[table].model_validate(given(row))
                 except ValueError as error:
                     pytest.fail(f"{name} row {position} does not validate: {error}")
 
@@ -174,11 +166,6 @@ def _rows_of(features: pl.DataFrame, ids: list[int], spec: FeatureSpec) -> pd.Da
     order = pl.DataFrame({KEY: ids})
     rows = order.join(features, on=KEY, how="left", maintain_order="left")
     return rows.select(spec.columns).to_pandas()
-
-
-def _given(row: Mapping[str, Any]) -> dict[str, Any]:
-    """A row as a JSON request carries it: fields without a value left out."""
-    return {k: v for k, v in row.items() if v is not None}
 
 
 def _without(row: Mapping[str, Any], column: str) -> dict[str, Any]:

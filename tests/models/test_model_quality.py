@@ -23,10 +23,11 @@ from sklearn.metrics import roc_auc_score
 from credit_assets.features.build import build_all
 from credit_assets.features.common import KEY
 from credit_assets.features.feature_sets import FeatureSet
+from credit_assets.features.history import given, history_of
 from credit_assets.features.serving import FeatureSpec, new_client_features
 from credit_assets.ingest import read_table
 from credit_assets.ingest.source import locate_source
-from credit_assets.kaggle import SIDE_TABLES, TABLES
+from credit_assets.kaggle import TABLES
 from credit_assets.models import ScoringModel
 from credit_assets.models.candidates import CANDIDATES
 from credit_assets.models.champion import choose_champion
@@ -127,21 +128,9 @@ def test_the_history_adds_to_the_application(world: World) -> None:
     assert aucs["history"] > aucs["application_only"] + 0.01
 
 
-def given(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in row.items() if v is not None and v == v and k != TARGET}
-
-
 def application_of(world: World, sk_id: int) -> dict[str, Any]:
-    train = world.raw["application_train"].filter(pl.col(KEY) == sk_id)
+    train = world.raw["application_train"].filter(pl.col(KEY) == sk_id).drop(TARGET)
     return given(train.row(0, named=True))
-
-
-def history_of(world: World, sk_id: int) -> dict[str, list[dict[str, Any]]]:
-    raw = world.raw
-    owned = {t: raw[t].filter(pl.col(KEY) == sk_id) for t in SIDE_TABLES if t != "bureau_balance"}
-    credits = owned["bureau"].get_column("SK_ID_BUREAU").implode()
-    owned["bureau_balance"] = raw["bureau_balance"].filter(pl.col("SK_ID_BUREAU").is_in(credits))
-    return {t: [given(r) for r in frame.rows(named=True)] for t, frame in owned.items()}
 
 
 @pytest.fixture(scope="module")
@@ -165,7 +154,7 @@ def test_a_client_sent_with_their_history_scores_as_by_id(
 ) -> None:
     model = world.champions["history"]
     by_id = model.predict_proba(world.table.loc[with_history])
-    sent = [score(world, application_of(world, i), history_of(world, i)) for i in with_history]
+    sent = [score(world, application_of(world, i), history_of(world.raw, i)) for i in with_history]
     assert np.max(np.abs(by_id - np.array(sent))) < 1e-6
 
 
@@ -174,7 +163,7 @@ def test_better_external_scores_lower_the_risk(world: World, with_history: list[
         before, after = [], []
         for sk_id in with_history:
             application = application_of(world, sk_id)
-            rows = history_of(world, sk_id) if history else None
+            rows = history_of(world.raw, sk_id) if history else None
             better = {
                 **application,
                 **{f"EXT_SOURCE_{i}": min(application.get(f"EXT_SOURCE_{i}", 0.5) + 0.2, 1.0)
@@ -197,7 +186,7 @@ def test_late_instalments_raise_the_risk(world: World, with_history: list[int]) 
 
     before, after = [], []
     for sk_id in with_history:
-        application, rows = application_of(world, sk_id), history_of(world, sk_id)
+        application, rows = application_of(world, sk_id), history_of(world.raw, sk_id)
         before.append(score(world, application, rows))
         after.append(score(world, application, paid_late(rows)))
     moved = np.array(after) - np.array(before)
@@ -220,6 +209,6 @@ def reordered(sk_id: int, application: dict[str, Any], history: dict[str, Any]) 
 @pytest.mark.parametrize("change", [renamed, reordered], ids=["renamed", "reordered"])
 def test_invariances(world: World, with_history: list[int], change: Change) -> None:
     for sk_id in with_history[:10]:
-        application, history = application_of(world, sk_id), history_of(world, sk_id)
+        application, history = application_of(world, sk_id), history_of(world.raw, sk_id)
         before = score(world, application, history)
         assert score(world, *change(sk_id, application, history)) == pytest.approx(before, abs=1e-9)
