@@ -8,7 +8,9 @@
 - ``feature_columns.json``: those columns and which are categorical, for new applicants;
 - ``categories.json``: the values each categorical application field took in the data;
 - ``descriptions.json``: a readable description of every feature;
-- ``card.json``: the model card (version, metrics, threshold, dates, data kind, MLflow ids).
+- ``card.json``: the model card (version, metrics, threshold, dates, data kind, MLflow ids);
+- ``known_answers.parquet``: every known client's probability and reason codes, computed by
+  the champion at packaging (``known.py``).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from credit_assets.features.common import KEY
 from credit_assets.features.serving import FeatureSpec
 from credit_assets.models import ScoringModel
 from credit_assets.serving.descriptions import describe_features
+from credit_assets.serving.known import write_answers
 
 MODEL_FILE = "scoring_model.joblib"
 CLIENTS_FILE = "clients.parquet"
@@ -123,6 +126,7 @@ def write_bundle(
     (folder / DESCRIPTIONS_FILE).write_text(json.dumps(descriptions, indent=1))
     card = ModelCard.of(model, table.height, mlflow_run_id, registered_version)
     card.save(folder / CARD_FILE)
+    write_answers(folder, model, folder / CLIENTS_FILE)
     if application_champion is not None:
         application = ScoringModel.load(application_champion)
         outside = sorted(set(application.feature_names) - set(model.feature_names))

@@ -28,6 +28,7 @@ from credit_assets.models import ScoringModel
 from credit_assets.serving import bundle, whatif
 from credit_assets.serving.bundle import ModelCard
 from credit_assets.serving.history import HistoryRules
+from credit_assets.serving.known import ANSWERS_FILE, KnownAnswers
 from credit_assets.serving.refusals import ModelReasons, published_codes
 from credit_assets.serving.schemas import (
     Application,
@@ -40,6 +41,7 @@ from credit_assets.serving.schemas import (
     Prediction,
     PredictRequest,
     Reason,
+    ReasonCode,
     ReasonCodeInfo,
     Score,
     ScoredOn,
@@ -63,6 +65,7 @@ class Scorer:
         bento_model: str = "",
         application_model: ScoringModel | None = None,
         application_card: ModelCard | None = None,
+        known: KnownAnswers | None = None,
     ) -> None:
         self.model = model
         self.application_model = application_model
@@ -80,6 +83,9 @@ class Scorer:
         """The feature columns a raw application alone produces (a new applicant's)."""
         self.reasons = {id(m): ModelReasons(m) for _, m in self._models()}
         """Each served champion's reason groups, keyed by the model's identity."""
+        self.known = known
+        """The known clients' answers computed at packaging (``None`` in older bundles)."""
+        self._codes = {c.code: ReasonCode(code=c.code, text=c.text) for c in published_codes()}
 
     @classmethod
     def load(cls, folder: Path, bento_model: str = "") -> Scorer:
@@ -87,9 +93,11 @@ class Scorer:
         model = ScoringModel.load(folder / bundle.MODEL_FILE)
         application = folder / bundle.APPLICATION_MODEL_FILE
         application_card = folder / bundle.APPLICATION_CARD_FILE
+        clients = ClientStore.read(folder / bundle.CLIENTS_FILE, model.feature_names)
+        answers = folder / ANSWERS_FILE
         return cls(
             model=model,
-            clients=ClientStore.read(folder / bundle.CLIENTS_FILE, model.feature_names),
+            clients=clients,
             spec=FeatureSpec.load(folder / bundle.SPEC_FILE),
             categories=json.loads((folder / bundle.CATEGORIES_FILE).read_text()),
             descriptions=json.loads((folder / bundle.DESCRIPTIONS_FILE).read_text()),
@@ -99,6 +107,7 @@ class Scorer:
             application_card=(
                 ModelCard.load(application_card) if application_card.exists() else None
             ),
+            known=KnownAnswers.read(answers, clients.ids) if answers.exists() else None,
         )
 
     def model_for(self, scored_on: ScoredOn) -> tuple[ScoringModel, ScoredOn]:
@@ -164,12 +173,27 @@ class Scorer:
 
     def predict(self, request: PredictRequest) -> Prediction:
         """One client's probability of default and decision."""
+        if request.application is None:  # the request holds exactly one of the two
+            return self.predict_ids([cast(int, request.sk_id_curr)])[0]
         frame, ids, scored_on = self._client(request)
         return self._predictions(frame, ids, scored_on)[0]
 
     def predict_ids(self, ids: Sequence[int]) -> list[Prediction]:
-        """Known clients' predictions, in order (raises :class:`UnknownClientError`)."""
-        return self._predictions(self.known_features(ids), list(ids), "history")
+        """Known clients' predictions, in order (raises :class:`UnknownClientError`): looked
+        up in the answers computed at packaging when they are the served champion's."""
+        known = self.known
+        if known is None or known.model_version != self.model.version:
+            return self._predictions(self.known_features(ids), list(ids), "history")
+        positions = self.clients.positions(ids)
+        proba = known.probability[positions]
+        decisions = self.model.decide(proba).tolist()
+        return [
+            Prediction(
+                **self._prediction_fields(i, p, d, "history"),
+                reason_codes=[self._codes[c] for c in known.codes_at(at)],
+            )
+            for i, p, d, at in zip(ids, proba.tolist(), decisions, positions, strict=True)
+        ]
 
     def predict_applications(
         self,

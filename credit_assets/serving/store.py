@@ -51,8 +51,8 @@ class ClientStore:
     def ids(self) -> NDArray[np.int64]:
         return self.features.index.to_numpy()
 
-    def rows(self, ids: Sequence[int]) -> pd.DataFrame:
-        """The feature rows of ``ids``, in order (repeats allowed).
+    def positions(self, ids: Sequence[int]) -> list[int]:
+        """The row positions of ``ids``, in order (repeats allowed).
 
         Raises:
             UnknownClientError: naming every id that is not a known client.
@@ -60,4 +60,8 @@ class ClientStore:
         positions = [self._position.get(i, -1) for i in ids]
         if min(positions, default=0) < 0:
             raise UnknownClientError([i for i, p in zip(ids, positions, strict=True) if p < 0])
-        return self.features.take(positions)
+        return positions
+
+    def rows(self, ids: Sequence[int]) -> pd.DataFrame:
+        """The feature rows of ``ids``, in order (raises as :meth:`positions`)."""
+        return self.features.take(self.positions(ids))
