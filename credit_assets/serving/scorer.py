@@ -41,7 +41,6 @@ from credit_assets.serving.schemas import (
     Prediction,
     PredictRequest,
     Reason,
-    ReasonCode,
     ReasonCodeInfo,
     Score,
     ScoredOn,
@@ -85,7 +84,6 @@ class Scorer:
         """Each served champion's reason groups, keyed by the model's identity."""
         self.known = known
         """The known clients' answers computed at packaging (``None`` in older bundles)."""
-        self._codes = {c.code: ReasonCode(code=c.code, text=c.text) for c in published_codes()}
 
     @classmethod
     def load(cls, folder: Path, bento_model: str = "") -> Scorer:
@@ -179,20 +177,20 @@ class Scorer:
         return self._predictions(frame, ids, scored_on)[0]
 
     def predict_ids(self, ids: Sequence[int]) -> list[Prediction]:
-        """Known clients' predictions, in order (raises :class:`UnknownClientError`): looked
-        up in the answers computed at packaging when they are the served champion's."""
+        """Known clients' predictions, in order (raises :class:`UnknownClientError`): the
+        probabilities are looked up in those computed at packaging when they are the served
+        champion's."""
         known = self.known
         if known is None or known.model_version != self.model.version:
             return self._predictions(self.known_features(ids), list(ids), "history")
         positions = self.clients.positions(ids)
         proba = known.probability[positions]
         decisions = self.model.decide(proba).tolist()
+        # Reason codes only for the refused, from their rows (ModelReasons skips the others).
+        codes = self._reasons_of(self.model).codes(self.clients.features.take(positions), decisions)
         return [
-            Prediction(
-                **self._prediction_fields(i, p, d, "history"),
-                reason_codes=[self._codes[c] for c in known.codes_at(at)],
-            )
-            for i, p, d, at in zip(ids, proba.tolist(), decisions, positions, strict=True)
+            Prediction(**self._prediction_fields(i, p, d, "history"), reason_codes=c)
+            for i, p, d, c in zip(ids, proba.tolist(), decisions, codes, strict=True)
         ]
 
     def predict_applications(

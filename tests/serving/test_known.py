@@ -1,4 +1,4 @@
-"""Known clients' answers computed at packaging: the same answers the live path gives."""
+"""Known clients' probabilities computed at packaging: the same answers the live path gives."""
 
 from __future__ import annotations
 
@@ -46,6 +46,9 @@ def test_answers_in_another_order_than_the_store_are_refused(
     scorer: Scorer, tmp_path: Path
 ) -> None:
     answers = compute_answers(scorer.model, scorer.clients, chunk=64)
+    np.testing.assert_array_equal(
+        answers.probability, scorer.known.probability if scorer.known else []
+    )
     ids = scorer.clients.ids
     answers.write(tmp_path / ANSWERS_FILE, ids[::-1].copy())
     with pytest.raises(ValueError, match="not the client store's"):
