@@ -3,7 +3,7 @@
 Usage:
     python benchmarks/serving.py [--bento credit_scorer:latest | --url http://127.0.0.1:3917]
         [--requests 1000] [--duration 10] [--concurrency 16] [--rate 400] [--no-flask]
-        [--json FILE]
+        [--workers 2] [--data DATA_DIR] [--json FILE]
 
 Starts ``bentoml serve`` on the Bento (or targets a service already running on loopback), then a
 Flask app serving the same champion the way the seed did (the artefact and the client table
@@ -13,8 +13,17 @@ from one client (p50, p99), ``--concurrency`` clients for ``--duration`` seconds
 requests per second), the same clients sending ``--rate`` requests/s between them on a fixed
 schedule (p50, p99 at that traffic), a batch of 1,000 ids (BentoML only), and the time from start
 to ready.
+
+``--workers 1,2`` serves the Bento once per worker count, side by side. ``--data`` (the
+``DATA_DIR`` of a ``make pipeline`` run, whose lake holds the raw tables) adds the new
+applicants' phases, BentoML only: 100 requests/s of ``application_test`` clients sent as new
+applications with their credit history (the rows the data holds for them), the same clients'
+applications alone, and ``/explain`` of known ids at 50 requests/s while 300 requests/s of
+``/predict`` run. Latencies count from each request's scheduled time (no coordinated omission).
 Known ids come from the champion bundle in ``BENTOML_HOME``. Loopback only; every phase is
-bounded in count and time, and the servers started here are stopped at the end.
+bounded in count and time, and the servers started here are stopped at the end. The load
+generator runs here, in Python threads, on the same cores as the servers: the CPU seconds it
+used are printed.
 """
 
 from __future__ import annotations
@@ -49,7 +58,11 @@ READY_TIMEOUT = 120.0
 REQUEST_TIMEOUT = 10.0
 TARGETS = {"single_p50_ms": 5.0, "single_p99_ms": 25.0, "concurrent_rps": 400.0}
 TARGETS |= {"paced_p50_ms": 5.0, "paced_p99_ms": 25.0, "paced_rps": 400.0}
-TARGETS |= {"batch_1000_ms": 250.0, "ready_s": 15.0}
+TARGETS |= {"batch_1000_ms": 250.0, "ready_s": 10.0, "flat_out_rps": 1000.0}
+TARGETS |= {"history_p50_ms": 10.0, "history_p99_ms": 50.0, "alone_p50_ms": 5.0}
+TARGETS |= {"explain_p99_ms": 50.0}
+NEW_APPLICANT_RATE = 100.0
+EXPLAIN_RATE, EXPLAIN_BACKGROUND_RATE = 50.0, 300.0
 
 
 class Client:
@@ -141,9 +154,16 @@ def concurrent_clients(
 
 
 def paced_clients(
-    port: int, ids: list[int], clients: int, rate: float, duration: float
+    port: int,
+    bodies: list[dict[str, Any]],
+    clients: int,
+    rate: float,
+    duration: float,
+    path: str = "/predict",
+    name: str = "paced",
 ) -> dict[str, float]:
-    """``clients`` threads sending ``rate`` requests/s between them, on a fixed schedule.
+    """``clients`` threads sending ``rate`` requests/s between them, on a fixed schedule,
+    each a random one of ``bodies`` to ``path``; figures named ``{name}_p50_ms`` and so on.
 
     Closed-loop clients (``concurrent_clients``) measure the most the server can do, where by
     Little's law latency is ``clients / throughput`` whatever the server; this phase measures the
@@ -160,18 +180,41 @@ def paced_clients(
             pause = due - time.perf_counter()
             if pause > 0:
                 time.sleep(pause)
-            status, _ = client.post("/predict", {"sk_id_curr": draw.choice(ids)})
+            status, _ = client.post(path, draw.choice(bodies))
             samples.append((time.perf_counter() - due, status == 200))
 
     latencies, errors = _in_threads(clients, work, duration + 60)
     elapsed = time.perf_counter() - began
     p50, p99 = _percentiles(latencies)
     return {
-        "paced_p50_ms": p50,
-        "paced_p99_ms": p99,
-        "paced_rps": len(latencies) / elapsed,
+        f"{name}_p50_ms": p50,
+        f"{name}_p99_ms": p99,
+        f"{name}_rps": len(latencies) / elapsed,
         "errors": errors,
     }
+
+
+def explain_under_load(
+    port: int, ids: list[int], clients: int, duration: float
+) -> dict[str, float]:
+    """``/explain`` of known ids at ``EXPLAIN_RATE`` while ``/predict`` runs at
+    ``EXPLAIN_BACKGROUND_RATE`` requests/s, both paced; the explanations' figures."""
+    known = [{"sk_id_curr": i} for i in ids]
+    background: dict[str, float] = {}
+
+    def predictions() -> None:
+        background.update(
+            paced_clients(port, known, clients, EXPLAIN_BACKGROUND_RATE, duration, name="bg")
+        )
+
+    thread = threading.Thread(target=predictions)
+    thread.start()
+    explained = paced_clients(
+        port, known, max(clients // 4, 2), EXPLAIN_RATE, duration, "/explain", "explain"
+    )
+    thread.join(duration + 60)
+    errors = explained.pop("errors") + background.get("errors", 0)
+    return explained | {"explain_background_rps": background.get("bg_rps", 0.0), "errors": errors}
 
 
 def _in_threads(
@@ -209,10 +252,12 @@ def _free_port() -> int:
 
 
 @contextmanager
-def started(command: list[str], port: int, ready_path: str) -> Iterator[float]:
+def started(
+    command: list[str], port: int, ready_path: str, extra: dict[str, str] | None = None
+) -> Iterator[float]:
     """Run a server in its own process group, its output in a temporary file (a pipe nobody
     reads would fill up and stall it); yield the seconds it took to answer ``ready_path``."""
-    env = {**os.environ, "BENTOML_DO_NOT_TRACK": "true"}
+    env = {**os.environ, "BENTOML_DO_NOT_TRACK": "true", **(extra or {})}
     with tempfile.TemporaryFile("w+") as log, tempfile.TemporaryDirectory() as scratch:
         # The service logs every prediction: into a scratch file, not the real log.
         env.setdefault("CREDIT_PREDICTION_LOG", str(Path(scratch) / "predictions.sqlite"))
@@ -236,17 +281,65 @@ def started(command: list[str], port: int, ready_path: str) -> Iterator[float]:
                 os.killpg(server.pid, signal.SIGKILL)
 
 
-def measure(port: int, ids: list[int], args: argparse.Namespace, batches: bool) -> dict[str, float]:
-    """Warm up, then every phase against the server on ``port``."""
+def measure(
+    port: int,
+    ids: list[int],
+    args: argparse.Namespace,
+    batches: bool,
+    applicants: list[tuple[dict[str, Any], dict[str, Any]]] | None = None,
+) -> dict[str, float]:
+    """Warm up, then every phase against the server on ``port`` (the new applicants' phases
+    when ``applicants``, pairs of a request with history and the same application alone)."""
     single_client(port, ids, 50)
     figures = single_client(port, ids, args.requests)
     errors = figures.pop("errors")
     load = concurrent_clients(port, ids, args.concurrency, args.duration, args.requests * 20)
-    paced = paced_clients(port, ids, args.concurrency, args.rate, args.duration)
-    figures |= load | paced | {"errors": errors + load["errors"] + paced["errors"]}
+    known = [{"sk_id_curr": i} for i in ids]
+    paced = paced_clients(port, known, args.concurrency, args.rate, args.duration)
+    errors += load["errors"] + paced.pop("errors")
+    figures |= load | paced | {"flat_out_rps": load["concurrent_rps"]}
     if batches:
         figures |= batch(port, ids)
-    return figures
+    if applicants:
+        for name, bodies in (
+            ("history", [with_history for with_history, _ in applicants]),
+            ("alone", [alone for _, alone in applicants]),
+        ):
+            found = paced_clients(
+                port, bodies, args.concurrency, NEW_APPLICANT_RATE, args.duration, name=name
+            )
+            errors += found.pop("errors")
+            figures |= found
+        explained = explain_under_load(port, ids, args.concurrency, args.duration)
+        errors += explained.pop("errors")
+        figures |= explained
+    return figures | {"errors": errors}
+
+
+def new_applicants(data: Path, count: int = 300, seed: int = 0) -> list[tuple[dict, dict]]:
+    """``application_test`` clients of a pipeline's lake as new applicants: for each, a request
+    with their credit history and one with their application alone."""
+    import polars as pl
+
+    from credit_assets.features.common import KEY
+    from credit_assets.features.history import given, history_of
+    from credit_assets.kaggle import SIDE_TABLES
+    from credit_assets.serving.schemas import REQUIRED_FIELDS
+
+    raw = {
+        t: pl.read_parquet(data / "raw" / f"{t}.parquet")
+        for t in ("application_test", *SIDE_TABLES)
+    }
+    test = raw["application_test"].drop_nulls(list(REQUIRED_FIELDS))
+    chosen = test.sample(min(count, test.height), seed=seed)
+    pairs = []
+    for row in chosen.iter_rows(named=True):
+        application = given(row)
+        history = history_of(raw, row[KEY])
+        pairs.append(
+            ({"application": application, "history": history}, {"application": application})
+        )
+    return pairs
 
 
 def flask_app(folder: Path) -> Any:
@@ -303,13 +396,19 @@ def _table(results: dict[str, dict[str, float]]) -> str:
         ("16 clients at --rate p99 (ms)", "paced_p99_ms"),
         ("16 clients at --rate req/s", "paced_rps"),
         ("batch of 1,000 ids (ms)", "batch_1000_ms"),
+        ("new + history at 100/s p50 (ms)", "history_p50_ms"),
+        ("new + history at 100/s p99 (ms)", "history_p99_ms"),
+        ("new alone at 100/s p50 (ms)", "alone_p50_ms"),
+        ("new alone at 100/s p99 (ms)", "alone_p99_ms"),
+        ("explain at 50/s p99 (ms)", "explain_p99_ms"),
+        ("  with /predict at (req/s)", "explain_background_rps"),
         ("errors", "errors"),
     ]
     names = list(results)
-    lines = [f"{'':30}" + "".join(f"{n:>14}" for n in names) + f"{'target':>10}"]
+    lines = [f"{'':34}" + "".join(f"{n:>14}" for n in names) + f"{'target':>10}"]
     for label, key in rows:
         cells = [results[n].get(key) for n in names]
-        line = f"{label:30}" + "".join(
+        line = f"{label:34}" + "".join(
             f"{c:>14.2f}" if c is not None else f"{'-':>14}" for c in cells
         )
         target = TARGETS.get(key)
@@ -329,6 +428,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--rate", type=float, default=400.0, help="requests/s of the paced phase")
     parser.add_argument("--no-flask", action="store_true")
+    parser.add_argument("--workers", default="2", help="scorer workers, e.g. 1,2 side by side")
+    parser.add_argument("--data", type=Path, help="a pipeline's DATA_DIR: new applicants' phases")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--serve-flask", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
@@ -344,26 +445,32 @@ def main(argv: list[str] | None = None) -> int:
     folder = champion_folder(args.model)
     ids = pd.read_parquet(folder / bundle.CLIENTS_FILE, columns=["SK_ID_CURR"])["SK_ID_CURR"]
     ids = ids.astype(int).tolist()
+    applicants = new_applicants(args.data) if args.data else None
     results: dict[str, dict[str, float]] = {}
+    generator = time.process_time()
     if args.url:
-        results["BentoML"] = measure(_loopback_port(args.url), ids, args, batches=True)
-    else:
+        port = _loopback_port(args.url)
+        results["BentoML"] = measure(port, ids, args, batches=True, applicants=applicants)
+    for workers in [] if args.url else [int(w) for w in args.workers.split(",")]:
         port = _free_port()
         bentoml_cli = [sys.executable, "-m", "bentoml", "serve", args.bento]
         command = [*bentoml_cli, "--host", LOOPBACK, "--port", str(port)]
-        with started(command, port, "/readyz") as ready:
-            results["BentoML"] = {"ready_s": ready, **measure(port, ids, args, batches=True)}
+        options = f"services.credit_scorer.workers={workers}"
+        with started(command, port, "/readyz", {"BENTOML_CONFIG_OPTIONS": options}) as ready:
+            figures = measure(port, ids, args, batches=True, applicants=applicants)
+            results[f"BentoML x{workers}"] = {"ready_s": ready, **figures}
     if not args.no_flask:
         port = _free_port()
         command = [sys.executable, __file__, "--serve-flask", str(folder), "--port", str(port)]
         with started(command, port, "/ready") as ready:
             results["Flask (seed)"] = {"ready_s": ready, **measure(port, ids, args, batches=False)}
 
-    load = os.getloadavg()[0]
+    load, spent = os.getloadavg()[0], time.process_time() - generator
     print(f"{len(ids)} known clients, {os.cpu_count()} cores, load average {load:.1f} at the end")
+    print(f"the load generator (this process) used {spent:.1f} CPU seconds")
     print(_table(results))
     if "Flask (seed)" in results:
-        ours, seed = results["BentoML"], results["Flask (seed)"]
+        ours, seed = next(iter(results.values())), results["Flask (seed)"]
         print(
             f"BentoML / Flask: {ours['concurrent_rps'] / seed['concurrent_rps']:.2f}x the"
             f" requests/s at {args.concurrency} clients, p50 {ours['single_p50_ms']:.2f} vs"
