@@ -17,4 +17,4 @@ def test_every_seed_a_population_request_accepts_draws_the_same_sample(scorer: S
     assert len(sample.sk_id_curr) == 5 and sample == lookups.population(scorer, request)
     # NumPy takes no larger seed: the request refuses it (400) rather than failing (500).
     with pytest.raises(ValidationError, match="seed"):
-        lookups.PopulationRequest(features=features, seed=lookups.MAX_SEED + 1)
+        lookups.PopulationRequest(features=features, size=5, seed=lookups.MAX_SEED + 1)
