@@ -76,9 +76,13 @@ lint: install
 typecheck: install
 	$(BIN)/pyright
 
+# --strict: a package the vulnerability service cannot audit fails the run instead of being
+# skipped, so an audit that could not run is never reported as "No known vulnerabilities found";
+# security/audit.py then says NOT RUN (without failing) and adds the explained ids as --ignore-vuln.
 audit: install ## pip-audit of the lock; only ids explained in security/audit-ignore.txt pass
 	@$(UV) export --frozen --no-hashes --no-emit-project --all-groups --quiet -o $(VENV)/audit-requirements.txt
-	$(BIN)/python security/audit.py $(VENV)/audit-requirements.txt
+	$(BIN)/python security/audit.py -- $(BIN)/pip-audit --requirement $(VENV)/audit-requirements.txt \
+	  --no-deps --disable-pip --strict --progress-spinner off
 
 clean: ## remove every output (keeps the installed environment)
 	rm -rf $(DATA_DIR)

@@ -50,7 +50,7 @@ with bentoml.importing():
     from credit_assets.monitoring.served import log_answer
     from credit_assets.serving import lookups
     from credit_assets.serving.batching import MicroBatcher, ThreadBatcher
-    from credit_assets.serving.contract import document
+    from credit_assets.serving.contract import HEADER_ORIGINS, ORIGIN_HEADER, document
     from credit_assets.serving.errors import UnknownClientError
     from credit_assets.serving.guard import RequestGuard
     from credit_assets.serving.packaging import MODEL_NAME, serving_requirements
@@ -76,9 +76,6 @@ IMAGE = bentoml.images.Image(python_version="3.11", lock_python_packages=False).
 )
 
 HOT_ROUTES = ("/predict", "/predict_batch", "/explain")
-ORIGIN_HEADER = "x-credit-origin"
-HEADER_ORIGINS = ("api", "explainer")
-"""The origins a request may declare; ``what_if`` is ``/what_if``'s alone."""
 logger = logging.getLogger(__name__)
 web = FastAPI(title="credit_scorer pages", docs_url=None, redoc_url=None, openapi_url=None)
 """Plain HTTP routes beside the API (GET /model_info, GET /features) and /ui."""
@@ -216,7 +213,12 @@ class CreditScorer:
     def published_contract(self) -> dict[str, Any]:
         """``GET /docs.json``: the OpenAPI document, with the bodies and errors as served."""
         generated = CreditScorer.openapi_spec.asdict()
-        return document(generated, self.scorer.categories, api_key=settings.api_key() is not None)
+        return document(
+            generated,
+            self.scorer.categories,
+            self.scorer.model.feature_names,
+            api_key=settings.api_key() is not None,
+        )
 
 
 # BentoML types the argument as a middleware factory protocol; a middleware class is what it calls.

@@ -6,12 +6,13 @@ gives every route the same error bodies (a 400's ``detail`` a string, where it i
 errors), and lets a mounted FastAPI route replace an API route on the same path (``/model_info``
 then shows GET only). This module writes the document from the request and response models
 themselves (Pydantic's JSON schemas, with the ``oneOf`` and ranges the models declare), the
-error bodies each route really answers, the methods each route takes, the categories the served
-model knows, and the API key when one is required.
+error bodies each route really answers, the methods each route takes, the headers it reads, the
+categories and features the served model knows, and the API key when one is required.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Collection, Mapping
 from typing import Any
 
@@ -19,6 +20,17 @@ from pydantic import BaseModel, Field
 from pydantic.json_schema import models_json_schema
 
 from credit_assets.serving.guard import MAX_BODY_BYTES
+from credit_assets.serving.lookups import (
+    ApplicationRequest,
+    ClientApplication,
+    ClientFeatures,
+    ClientFeaturesRequest,
+    FeatureFacts,
+    PopulationRequest,
+    PopulationSample,
+    WhatIf,
+    WhatIfRequest,
+)
 from credit_assets.serving.schemas import (
     BatchPrediction,
     BatchRequest,
@@ -27,19 +39,43 @@ from credit_assets.serving.schemas import (
     ModelInfo,
     Prediction,
     PredictRequest,
+    ReasonCodeInfo,
 )
 
 OPENAPI_VERSION = "3.1.0"
 """Pydantic writes JSON Schema 2020-12 (``{"type": "null"}``, ``const``): OpenAPI 3.1's dialect."""
 REF = "#/components/schemas/{model}"
 INFRA_PATHS = ("/livez", "/readyz", "/metrics")
-SCORING_ROUTES: dict[str, tuple[type[BaseModel], type[BaseModel]]] = {
+JSON_ROUTES: dict[str, tuple[type[BaseModel], type[BaseModel]]] = {
     "/predict": (PredictRequest, Prediction),
     "/predict_batch": (BatchRequest, BatchPrediction),
     "/explain": (ExplainRequest, Explanation),
+    "/what_if": (WhatIfRequest, WhatIf),
+    "/application": (ApplicationRequest, ClientApplication),
+    "/client_features": (ClientFeaturesRequest, ClientFeatures),
+    "/population": (PopulationRequest, PopulationSample),
 }
-"""The JSON routes: each takes its request model and answers its response model."""
+"""The JSON routes (POST): each takes its request model and answers its response model."""
+SAMPLING_ROUTES = frozenset({"/population"})
+"""JSON routes that name no client, so never answer 404."""
+ORIGIN_HEADER = "X-Credit-Origin"
+HEADER_ORIGINS = ("api", "explainer")
+"""The origins a scoring request may declare; ``what_if`` is ``/what_if``'s alone."""
+ORIGIN_ROUTES = ("/predict", "/predict_batch", "/explain")
+"""The routes that read :data:`ORIGIN_HEADER` (the prediction log records it)."""
 MODEL_INFO = "/model_info"
+PAGES: dict[str, tuple[str, dict[str, Any]]] = {
+    "/features": (
+        "The model's features (description, importance), most important first, and the values"
+        " each categorical application field takes.",
+        {"$ref": REF.format(model=FeatureFacts.__name__)},
+    ),
+    "/reason_codes": (
+        "Every reason code a refusal can carry, with its title and sentence.",
+        {"type": "array", "items": {"$ref": REF.format(model=ReasonCodeInfo.__name__)}},
+    ),
+}
+"""The GET-only routes: each one's description and answer schema."""
 UNSTATED_RULES = """Probability of default, decision and reasons for clients and new applicants.
 
 Rules JSON Schema cannot state, which the service enforces (400 naming the field):
@@ -83,8 +119,19 @@ class UnknownClients(BaseModel):
     error: str
 
 
+class RefusedHeader(BaseModel):
+    """An ``X-Credit-Origin`` that is not one of the origins (400), named in ``error``. BentoML
+    answers its ``InvalidArgument`` as a list holding one such object."""
+
+    error: str
+
+
 def document(
-    generated: Mapping[str, Any], categories: Mapping[str, Collection[str]], *, api_key: bool
+    generated: Mapping[str, Any],
+    categories: Mapping[str, Collection[str]],
+    features: Collection[str],
+    *,
+    api_key: bool,
 ) -> dict[str, Any]:
     """The service's OpenAPI document.
 
@@ -93,6 +140,8 @@ def document(
             kept; everything else is rewritten).
         categories: The values each categorical application field may take (the served model's),
             published as ``enum`` so a category the model never saw is outside the schema.
+        features: The served model's features: the names ``/client_features`` and
+            ``/population`` take, published as ``enum`` likewise.
         api_key: Whether a key is required (``CREDIT_API_KEY`` set): then every route but the
             health and metrics endpoints declares it and its 401.
 
@@ -102,9 +151,13 @@ def document(
     paths: dict[str, Any] = {
         p: generated["paths"][p] for p in INFRA_PATHS if p in generated["paths"]
     }
-    for route, (request, answer) in SCORING_ROUTES.items():
-        paths[route] = {"post": _scoring(generated["paths"].get(route, {}), request, answer)}
-    info = _operation("What is served: models, versions, metrics, threshold, features.", ModelInfo)
+    for route, (request, answer) in JSON_ROUTES.items():
+        paths[route] = {
+            "post": _json_route(route, generated["paths"].get(route, {}), request, answer)
+        }
+    info = _operation(
+        "What is served: models, versions, metrics, threshold, features.", _ref(ModelInfo)
+    )
     paths[MODEL_INFO] = {
         "get": {**info, "operationId": "model_info_get"},
         "post": {
@@ -113,6 +166,8 @@ def document(
             "responses": {**info["responses"], "415": _error("a body declared as not JSON")},
         },
     }
+    for route, (description, answer) in PAGES.items():
+        paths[route] = {"get": {**_operation(description, answer), "operationId": route[1:]}}
     if api_key:
         for route, item in paths.items():
             if route not in INFRA_PATHS:
@@ -126,77 +181,104 @@ def document(
         "servers": [{"url": "."}],
         "paths": paths,
         "components": {
-            "schemas": _schemas(categories),
+            "schemas": _schemas(categories, features),
             **({"securitySchemes": _SECURITY} if api_key else {}),
         },
     }
 
 
-def _schemas(categories: Mapping[str, Collection[str]]) -> dict[str, Any]:
+def _schemas(
+    categories: Mapping[str, Collection[str]], features: Collection[str]
+) -> dict[str, Any]:
     """Every model's JSON schema, referenced as ``#/components/schemas/<name>``."""
     models: list[tuple[type[BaseModel], Any]] = [
-        *((request, "validation") for request, _ in SCORING_ROUTES.values()),
-        *((answer, "serialization") for _, answer in SCORING_ROUTES.values()),
+        *((request, "validation") for request, _ in JSON_ROUTES.values()),
+        *((answer, "serialization") for _, answer in JSON_ROUTES.values()),
         (ModelInfo, "serialization"),
+        (FeatureFacts, "serialization"),
+        (ReasonCodeInfo, "serialization"),
         (ErrorAnswer, "serialization"),
         (InvalidRequest, "serialization"),
         (UnknownClients, "serialization"),
+        (RefusedHeader, "serialization"),
     ]
     _, top = models_json_schema(models, ref_template=REF)
     schemas = top["$defs"]
+    application = schemas["Application"]["properties"]
     for field, values in categories.items():
-        text = next(
-            s for s in schemas["Application"]["properties"][field]["anyOf"] if s["type"] == "string"
-        )
+        text = next(s for s in application[field]["anyOf"] if s["type"] == "string")
         text["enum"] = sorted(values)
+    for request in (ClientFeaturesRequest, PopulationRequest):
+        schemas[request.__name__]["properties"]["features"]["items"]["enum"] = sorted(features)
+    # A what-if's changes are validated as the application they edit: any of its fields (null
+    # makes one missing), each as the application takes it, none other.
+    changes = schemas[WhatIfRequest.__name__]["properties"]["changes"]
+    changes.pop("additionalProperties", None)
+    changes |= {
+        "properties": copy.deepcopy(application),
+        "additionalProperties": False,
+        "minProperties": 1,
+    }
+    for field in changes["properties"].values():
+        field.pop("default", None)
     return schemas
 
 
-def _scoring(
-    generated: Mapping[str, Any], request: type[BaseModel], answer: type[BaseModel]
+def _json_route(
+    route: str, generated: Mapping[str, Any], request: type[BaseModel], answer: type[BaseModel]
 ) -> dict[str, Any]:
-    operation = _operation(generated.get("post", {}).get("description", ""), answer)
-    operation["operationId"] = generated.get("post", {}).get("operationId", request.__name__)
+    """A POST route taking a JSON body: its request, answer and every error it can give."""
+    operation = _operation(generated.get("post", {}).get("description", ""), _ref(answer))
+    operation["operationId"] = generated.get("post", {}).get("operationId", route[1:])
     operation["requestBody"] = {
         "required": True,
-        "content": {"application/json": {"schema": {"$ref": REF.format(model=request.__name__)}}},
+        "content": {"application/json": {"schema": _ref(request)}},
     }
+    invalid: dict[str, Any] = _ref(InvalidRequest)
+    if route in ORIGIN_ROUTES:
+        operation["parameters"] = [
+            {
+                "name": ORIGIN_HEADER,
+                "in": "header",
+                "required": False,
+                "description": "Who asks, for the prediction log (api when left out)",
+                "schema": {"type": "string", "enum": list(HEADER_ORIGINS)},
+            }
+        ]
+        invalid = {"oneOf": [invalid, _one_error(RefusedHeader)]}
     operation["responses"] |= {
         "400": {
             "description": "The request breaks the schema or a rule it states",
-            "content": {"application/json": {"schema": _ref(InvalidRequest)}},
-        },
-        "404": {
-            "description": "Some sk_id_curr are not known clients",
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "type": "array",
-                        "items": _ref(UnknownClients),
-                        "minItems": 1,
-                        "maxItems": 1,
-                    }
-                }
-            },
+            "content": {"application/json": {"schema": invalid}},
         },
         "413": _error(f"body over {MAX_BODY_BYTES} bytes"),
         "415": _error("body declared as anything but JSON"),
     }
+    if route not in SAMPLING_ROUTES:
+        operation["responses"]["404"] = {
+            "description": "Some sk_id_curr are not known clients",
+            "content": {"application/json": {"schema": _one_error(UnknownClients)}},
+        }
     return operation
 
 
-def _operation(description: str, answer: type[BaseModel]) -> dict[str, Any]:
+def _operation(description: str, answer: dict[str, Any]) -> dict[str, Any]:
     return {
         "tags": ["Service APIs"],
         "description": description,
         "responses": {
             "200": {
                 "description": "Successful Response",
-                "content": {"application/json": {"schema": _ref(answer)}},
+                "content": {"application/json": {"schema": answer}},
             },
             "500": _error("unexpected failure (the server log has it)"),
         },
     }
+
+
+def _one_error(model: type[BaseModel]) -> dict[str, Any]:
+    """BentoML's body for the errors it raises: a list holding one error object."""
+    return {"type": "array", "items": _ref(model), "minItems": 1, "maxItems": 1}
 
 
 def _ref(model: type[BaseModel]) -> dict[str, str]:

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 MAX_FEATURES = 200
 MAX_SAMPLE = 20_000
 MAX_IDS = 1_000
+MAX_SEED = 2**32 - 1
+"""The largest seed NumPy's random state takes (32 bits)."""
 
 
 class WhatIfRequest(Strict):
@@ -81,7 +83,7 @@ class PopulationRequest(Strict):
     model features to return for them."""
 
     size: int = Field(3_000, ge=1, le=MAX_SAMPLE)
-    seed: int = Field(0, ge=0)
+    seed: int = Field(0, ge=0, le=MAX_SEED)
     features: list[str] = Field(min_length=1, max_length=MAX_FEATURES)
 
 

@@ -8,15 +8,22 @@ the application's client, unique ``SK_ID_BUREAU`` and ``SK_ID_PREV``, and monthl
 the history's own credits. A request Schemathesis generates as valid
 is mended to keep them, so "valid data is accepted" is tested on every other rule; requests
 generated as invalid are left alone (the server must still refuse them).
+
+A generated ``sk_id_curr`` is almost never a known client, so every lookup would end in a 404 and
+no answer of ``/what_if``, ``/application`` or ``/client_features`` would be checked: in valid
+requests, each even ``sk_id_curr`` becomes one of the known clients listed in
+``CONTRACT_KNOWN_CLIENTS`` (comma-separated); odd ones stay as generated, and unknown.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import schemathesis
 
 KEY = "SK_ID_CURR"
+KNOWN_CLIENTS = [int(i) for i in os.environ.get("CONTRACT_KNOWN_CLIENTS", "").split(",") if i]
 
 
 @schemathesis.hook
@@ -27,6 +34,8 @@ def map_case(context: schemathesis.HookContext, case: schemathesis.Case) -> sche
         return case
     body: dict[str, Any] = whole_numbers(case.body)
     case.body = body
+    if KNOWN_CLIENTS and "sk_id_curr" in body:
+        body["sk_id_curr"] = known_clients(body["sk_id_curr"])
     if isinstance(body.get("application"), dict) and isinstance(body.get("history"), dict):
         mend(body["application"], body["history"])
     applications, histories = body.get("applications"), body.get("histories")
@@ -48,6 +57,15 @@ def whole_numbers(value: Any) -> Any:
         return {k: whole_numbers(v) for k, v in value.items()}
     if isinstance(value, list):
         return [whole_numbers(v) for v in value]
+    return value
+
+
+def known_clients(value: Any) -> Any:
+    """``value`` (an id or a list of ids) with each even id replaced by a known client."""
+    if isinstance(value, list):
+        return [known_clients(v) for v in value]
+    if isinstance(value, int) and value % 2 == 0:
+        return KNOWN_CLIENTS[value // 2 % len(KNOWN_CLIENTS)]
     return value
 
 
