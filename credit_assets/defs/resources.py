@@ -1,8 +1,11 @@
-"""Typed resources shared by every stage: the Kaggle source, the lake, the prediction log.
+"""Typed resources shared by every stage: the Kaggle source and the lake.
 
 ``DataLake`` owns the lake's layout: each stage asks it where an artefact lives (or for the
 artefact itself) by name, so no stage needs another stage's module to find what that stage wrote.
 The layout is the one existing lakes were written with; changing a path here orphans their files.
+
+Every asset's code version covers the project modules it imports (``code_version``), this one
+included: it imports no pipeline logic, so a change to the models does not re-ingest the data.
 """
 
 from __future__ import annotations
@@ -15,11 +18,16 @@ import dagster as dg
 import pandas as pd
 
 from credit_assets import settings
-from credit_assets.features.feature_sets import FeatureSet, name_prefix
-from credit_assets.models.data import KEY, TARGET
-from credit_assets.monitoring.prediction_log import PredictionLog, prediction_log
 
+KEY = "SK_ID_CURR"
+TARGET = "TARGET"
 CLIENT_FEATURES = "client_features"
+
+
+def name_prefix(feature_set: str) -> str:
+    """What the names of a feature set's assets and files start with: nothing for ``history``,
+    ``application_only_`` for ``application_only``."""
+    return "" if feature_set == "history" else f"{feature_set}_"
 
 
 class HomeCreditSource(dg.ConfigurableResource):
@@ -75,12 +83,12 @@ class DataLake(dg.ConfigurableResource):
         return features.reindex(ids.to_numpy())
 
     def candidate_path(
-        self, name: str, suffix: str = ".joblib", feature_set: FeatureSet = "history"
+        self, name: str, suffix: str = ".joblib", feature_set: str = "history"
     ) -> Path:
         """A candidate's artefact (``.joblib``) or record of figures (``.json``)."""
         return self.path("models", "candidates", f"{name_prefix(feature_set)}{name}{suffix}")
 
-    def candidate_record(self, name: str, feature_set: FeatureSet = "history") -> dict[str, Any]:
+    def candidate_record(self, name: str, feature_set: str = "history") -> dict[str, Any]:
         """The metrics and hyperparameters a candidate asset wrote."""
         return json.loads(self.candidate_path(name, ".json", feature_set).read_text())
 
@@ -88,15 +96,15 @@ class DataLake(dg.ConfigurableResource):
         """The Optuna study storage of one candidate (``lightgbm``, ``application_only_...``)."""
         return self.path("models", "optuna", f"{study}.db")
 
-    def champion_path(self, feature_set: FeatureSet = "history") -> Path:
+    def champion_path(self, feature_set: str = "history") -> Path:
         """A champion's ``ScoringModel``: what the scoring service loads."""
         return self.path("models", "champion", f"{name_prefix(feature_set)}scoring_model.joblib")
 
-    def champion_record_path(self, feature_set: FeatureSet = "history") -> Path:
+    def champion_record_path(self, feature_set: str = "history") -> Path:
         """How a champion was chosen: its gates, selection rule, latency, registered version."""
         return self.path("models", "champion", f"{name_prefix(feature_set)}champion.json")
 
-    def champion_record(self, feature_set: FeatureSet = "history") -> dict[str, Any]:
+    def champion_record(self, feature_set: str = "history") -> dict[str, Any]:
         """The record the champion asset wrote (see :meth:`champion_record_path`)."""
         return json.loads(self.champion_record_path(feature_set).read_text())
 
@@ -109,21 +117,11 @@ class DataLake(dg.ConfigurableResource):
         return self.path("outputs", name)
 
 
-class PredictionLogStore(dg.ConfigurableResource):
-    """The SQLite file of served predictions (``CREDIT_PREDICTION_LOG``)."""
-
-    path: str
-
-    def log(self) -> PredictionLog:
-        return prediction_log(Path(self.path))
-
-
 @dg.definitions
 def resources() -> dg.Definitions:
     return dg.Definitions(
         resources={
             "source": HomeCreditSource(location=str(settings.home_credit_source())),
             "lake": DataLake(root=str(settings.data_dir())),
-            "prediction_log": PredictionLogStore(path=str(settings.prediction_log_path())),
         }
     )

@@ -60,8 +60,3 @@ def columns_of(columns: Iterable[str], feature_set: FeatureSet) -> list[str]:
         return list(columns)
     produced = application_columns()
     return [c for c in columns if c in produced]
-
-
-def name_prefix(feature_set: FeatureSet) -> str:
-    """What the names of a feature set's assets and files start with (nothing for history)."""
-    return "" if feature_set == "history" else f"{feature_set}_"

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 import credit_assets.defs
+from credit_assets import settings
+from credit_assets.code_version import source_files
 
 DEFS = Path(credit_assets.defs.__file__).parent
 PACKAGE = "credit_assets.defs"
@@ -70,3 +72,18 @@ def test_a_stage_imports_no_other_stage(stage: str) -> None:
 def test_an_import_of_another_stage_is_recognised(source: str, foreign: bool) -> None:
     stages = {stage_of(m) for m in imported_modules(ast.parse(source))} - {None}
     assert bool(stages - {"features"}) is foreign
+
+
+@pytest.mark.parametrize(
+    ("module", "unrelated"),
+    [
+        ("credit_assets.defs.raw.assets", {"features", "models", "monitoring", "serving"}),
+        ("credit_assets.defs.features.assets", {"models", "monitoring", "serving"}),
+    ],
+)
+def test_a_stage_is_versioned_on_its_own_code(module: str, unrelated: set[str]) -> None:
+    """An asset's code version covers every project module it imports, the shared resources'
+    imports included: were the lake to import modelling code, a change to a model would make
+    the raw tables stale and re-ingest them."""
+    packages = {p.relative_to(settings.PROJECT_ROOT).parts[1] for p in source_files(module)}
+    assert packages & unrelated == set()

@@ -14,8 +14,9 @@ from mlflow.tracking import MlflowClient
 from credit_assets.definitions import defs
 from credit_assets.defs.models import assets as model_assets
 from credit_assets.defs.models import champion, checks, validation
+from credit_assets.defs.prediction_log import PredictionLogStore
 from credit_assets.defs.raw.assets import raw_table_asset
-from credit_assets.defs.resources import DataLake, HomeCreditSource, PredictionLogStore
+from credit_assets.defs.resources import DataLake, HomeCreditSource
 from credit_assets.defs.tracking import MlflowTracking
 from credit_assets.defs.training import assets as training_assets
 from credit_assets.defs.training import checks as training_checks

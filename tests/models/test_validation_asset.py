@@ -15,7 +15,8 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from credit_assets.defs.models import validation
-from credit_assets.defs.resources import DataLake, PredictionLogStore
+from credit_assets.defs.prediction_log import PredictionLogStore
+from credit_assets.defs.resources import DataLake
 from credit_assets.defs.tracking import MlflowTracking
 from credit_assets.ingest import ingest_table
 from credit_assets.models import ScoringModel

@@ -19,7 +19,8 @@ from credit_assets.defs.monitoring.assets import (
     drift_report,
 )
 from credit_assets.defs.monitoring.checks import main_features_stable
-from credit_assets.defs.resources import DataLake, PredictionLogStore
+from credit_assets.defs.prediction_log import PredictionLogStore
+from credit_assets.defs.resources import DataLake
 from credit_assets.features.serving import FeatureSpec
 from credit_assets.monitoring.prediction_log import log_predictions
 from credit_assets.monitoring.report import SYNTHETIC_NOTE, report_markdown

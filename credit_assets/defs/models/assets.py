@@ -9,9 +9,9 @@ import numpy as np
 
 from credit_assets.code_version import code_version
 from credit_assets.defs.lineage import data_kind
-from credit_assets.defs.resources import DataLake
+from credit_assets.defs.resources import DataLake, name_prefix
 from credit_assets.defs.tracking import MlflowTracking
-from credit_assets.features.feature_sets import FEATURE_SETS, FeatureSet, name_prefix
+from credit_assets.features.feature_sets import FEATURE_SETS, FeatureSet
 from credit_assets.models import plots
 from credit_assets.models.candidates import CANDIDATES, Candidate
 from credit_assets.models.data import TARGET, dataset_hash, for_feature_set

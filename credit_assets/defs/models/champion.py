@@ -10,9 +10,9 @@ import pandas as pd
 
 from credit_assets.code_version import code_version
 from credit_assets.defs.models.assets import FEATURE_SET_TITLES, GROUP, candidate_key
-from credit_assets.defs.resources import DataLake, HomeCreditSource
+from credit_assets.defs.resources import DataLake, HomeCreditSource, name_prefix
 from credit_assets.defs.tracking import MlflowTracking
-from credit_assets.features.feature_sets import FEATURE_SETS, FeatureSet, name_prefix
+from credit_assets.features.feature_sets import FEATURE_SETS, FeatureSet
 from credit_assets.models import ScoringModel, evaluation
 from credit_assets.models.candidates import CANDIDATES
 from credit_assets.models.champion import Gates, choose_champion, selection

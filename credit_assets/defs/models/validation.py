@@ -9,7 +9,8 @@ import pandas as pd
 from credit_assets.code_version import code_version
 from credit_assets.defs.models.assets import GROUP
 from credit_assets.defs.models.champion import champion_key
-from credit_assets.defs.resources import DataLake, PredictionLogStore
+from credit_assets.defs.prediction_log import PredictionLogStore
+from credit_assets.defs.resources import DataLake
 from credit_assets.defs.tracking import MlflowTracking
 from credit_assets.features.feature_sets import FEATURE_SETS, FeatureSet
 from credit_assets.models import ScoringModel

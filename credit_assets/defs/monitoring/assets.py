@@ -11,7 +11,8 @@ import polars as pl
 
 from credit_assets.code_version import code_version
 from credit_assets.defs.lineage import data_kind
-from credit_assets.defs.resources import DataLake, PredictionLogStore
+from credit_assets.defs.prediction_log import PredictionLogStore
+from credit_assets.defs.resources import DataLake
 from credit_assets.features.common import KEY
 from credit_assets.features.serving import FeatureSpec
 from credit_assets.models.scoring_model import ScoringModel
