@@ -15,6 +15,7 @@ REAL_DIR := $(abspath ../shared/data/home-credit-real)
 
 export DAGSTER_HOME := $(DATA_DIR)/dagster
 export CREDIT_DATA_DIR := $(DATA_DIR)
+# Usage statistics off: the same as credit_assets.USAGE_STATISTICS_OFF (a test compares).
 export BENTOML_DO_NOT_TRACK := true
 export GRADIO_ANALYTICS_ENABLED := False
 export DO_NOT_TRACK := true

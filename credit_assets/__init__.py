@@ -6,10 +6,14 @@ variables): MLflow's, BentoML's and Gradio's usage statistics are off unless a u
 
 import os
 
-for _variable, _off in (
-    ("MLFLOW_DISABLE_TELEMETRY", "true"),
-    ("BENTOML_DO_NOT_TRACK", "true"),
-    ("GRADIO_ANALYTICS_ENABLED", "False"),
-    ("DO_NOT_TRACK", "true"),
-):
+USAGE_STATISTICS_OFF = {
+    "MLFLOW_DISABLE_TELEMETRY": "true",
+    "BENTOML_DO_NOT_TRACK": "true",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "DO_NOT_TRACK": "true",
+}
+"""Each library's switch and its "off" value; the Makefile exports the same (a test compares)
+for the commands it starts that read them before they import this package."""
+
+for _variable, _off in USAGE_STATISTICS_OFF.items():
     os.environ.setdefault(_variable, _off)

@@ -45,13 +45,6 @@ class TableSchema:
     columns: tuple[str, ...]
     dtypes: tuple[str, ...]
 
-    @property
-    def file_name(self) -> str:
-        return f"{self.name}.csv"
-
-    def dtype_of(self, column: str) -> str:
-        return self.dtypes[self.columns.index(column)]
-
 
 @cache
 def _raw_schema() -> dict[str, list[list[str]]]:

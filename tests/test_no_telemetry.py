@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+from pathlib import Path
+
+import credit_assets
 
 OFF = {
     "MLFLOW_DISABLE_TELEMETRY": "true",
@@ -43,3 +47,12 @@ def test_mlflow_sees_its_telemetry_disabled() -> None:
         [sys.executable, "-c", code], env=clean, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "True"
+
+
+def test_the_makefile_exports_the_same_switches() -> None:
+    """The commands ``make`` starts (``bentoml serve``, ``mlflow ui``) read them before they
+    import the project, so the Makefile exports them too: they must not drift apart."""
+    makefile = (Path(__file__).parents[1] / "Makefile").read_text()
+    exported = dict(re.findall(r"^export (\w+) :?= (\S+)$", makefile, flags=re.MULTILINE))
+    assert {k: exported.get(k) for k in credit_assets.USAGE_STATISTICS_OFF} == OFF
+    assert credit_assets.USAGE_STATISTICS_OFF == OFF

@@ -16,7 +16,6 @@ key the page is open, like the API.
 from __future__ import annotations
 
 import hmac
-import os
 from typing import TYPE_CHECKING
 
 from credit_assets import settings
@@ -36,8 +35,8 @@ SIGN_IN_MESSAGE = (
 def import_explainer() -> None:
     """Import Gradio, matplotlib and the page's modules (seconds of work the service starts in
     a thread while it loads its model: see ``bento/service.py``)."""
-    # Both settings must be made before Gradio and matplotlib are first imported.
-    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    # The backend must be chosen before Gradio first imports matplotlib. Gradio's analytics are
+    # already off: importing ``credit_assets`` sets ``USAGE_STATISTICS_OFF``.
     import matplotlib
 
     matplotlib.use("Agg")

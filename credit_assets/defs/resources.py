@@ -1,12 +1,33 @@
-"""Typed resources: where the Kaggle data comes from and where outputs go."""
+"""Typed resources shared by every stage: the Kaggle source and the lake.
+
+``DataLake`` owns the lake's layout: each stage asks it where an artefact lives (or for the
+artefact itself) by name, so no stage needs another stage's module to find what that stage wrote.
+The layout is the one existing lakes were written with; changing a path here orphans their files.
+
+Every asset's code version covers the project modules it imports (``code_version``), this one
+included: it imports no pipeline logic, so a change to the models does not re-ingest the data.
+"""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
+import pandas as pd
 
 from credit_assets import settings
+
+KEY = "SK_ID_CURR"
+TARGET = "TARGET"
+CLIENT_FEATURES = "client_features"
+
+
+def name_prefix(feature_set: str) -> str:
+    """What the names of a feature set's assets and files start with: nothing for ``history``,
+    ``application_only_`` for ``application_only``."""
+    return "" if feature_set == "history" else f"{feature_set}_"
 
 
 class HomeCreditSource(dg.ConfigurableResource):
@@ -20,7 +41,8 @@ class HomeCreditSource(dg.ConfigurableResource):
 
 
 class DataLake(dg.ConfigurableResource):
-    """The local folder (or mounted bucket) holding every pipeline output."""
+    """The local folder (or mounted bucket) holding every pipeline output, by stage:
+    ``raw/``, ``features/``, ``training/``, ``models/``, ``reports/`` and ``outputs/``."""
 
     root: str
 
@@ -33,6 +55,66 @@ class DataLake(dg.ConfigurableResource):
     def raw_table(self, table: str) -> Path:
         """The Parquet copy of one ingested Kaggle table."""
         return self.path("raw", f"{table}.parquet")
+
+    def labels(self) -> pd.DataFrame:
+        """``SK_ID_CURR, TARGET`` of the training clients, straight from the raw application."""
+        return pd.read_parquet(self.raw_table("application_train"), columns=[KEY, TARGET])
+
+    def features_path(self, name: str = CLIENT_FEATURES) -> Path:
+        """A feature table: one feature group's, or the client table (the default)."""
+        return self.path("features", f"{name}.parquet")
+
+    def spec_path(self) -> Path:
+        """The client table's feature column list, for aligning a new applicant's row."""
+        return self.path("features", "feature_columns.json")
+
+    def frame_path(self, name: str) -> Path:
+        """A modelling frame: ``training_set``, ``holdout_set`` or ``balanced_training_set``."""
+        return self.path("training", f"{name}.parquet")
+
+    def read_frame(self, name: str) -> pd.DataFrame:
+        """A modelling frame (client features and TARGET), indexed by ``SK_ID_CURR``."""
+        return pd.read_parquet(self.frame_path(name))
+
+    def clients_to_score(self) -> pd.DataFrame:
+        """Client features of every ``application_test`` client, indexed by ``SK_ID_CURR``."""
+        ids = pd.read_parquet(self.raw_table("application_test"), columns=[KEY])[KEY]
+        features = pd.read_parquet(self.features_path()).set_index(KEY)
+        return features.reindex(ids.to_numpy())
+
+    def candidate_path(
+        self, name: str, suffix: str = ".joblib", feature_set: str = "history"
+    ) -> Path:
+        """A candidate's artefact (``.joblib``) or record of figures (``.json``)."""
+        return self.path("models", "candidates", f"{name_prefix(feature_set)}{name}{suffix}")
+
+    def candidate_record(self, name: str, feature_set: str = "history") -> dict[str, Any]:
+        """The metrics and hyperparameters a candidate asset wrote."""
+        return json.loads(self.candidate_path(name, ".json", feature_set).read_text())
+
+    def study_path(self, study: str) -> Path:
+        """The Optuna study storage of one candidate (``lightgbm``, ``application_only_...``)."""
+        return self.path("models", "optuna", f"{study}.db")
+
+    def champion_path(self, feature_set: str = "history") -> Path:
+        """A champion's ``ScoringModel``: what the scoring service loads."""
+        return self.path("models", "champion", f"{name_prefix(feature_set)}scoring_model.joblib")
+
+    def champion_record_path(self, feature_set: str = "history") -> Path:
+        """How a champion was chosen: its gates, selection rule, latency, registered version."""
+        return self.path("models", "champion", f"{name_prefix(feature_set)}champion.json")
+
+    def champion_record(self, feature_set: str = "history") -> dict[str, Any]:
+        """The record the champion asset wrote (see :meth:`champion_record_path`)."""
+        return json.loads(self.champion_record_path(feature_set).read_text())
+
+    def report_path(self, name: str) -> Path:
+        """A report file: ``evaluation.json``, ``drift.html``, ``failures.jsonl``, ..."""
+        return self.path("reports", name)
+
+    def output_path(self, name: str) -> Path:
+        """A deliverable of the batch scoring: ``submission.csv``, ``decisions.csv``."""
+        return self.path("outputs", name)
 
 
 @dg.definitions

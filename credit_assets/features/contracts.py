@@ -6,8 +6,8 @@ import numpy as np
 import polars as pl
 
 from credit_assets.features.common import KEY
+from credit_assets.leakage import LEAKAGE_AUC
 
-LEAKAGE_AUC = 0.80
 AUC_SAMPLE = 100_000
 
 

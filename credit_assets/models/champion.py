@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
+from credit_assets.leakage import LEAKAGE_AUC
+
 BASELINE = "dummy"
 COST = "oof_business_cost"
 AUC = "cv_auc_mean"
@@ -30,7 +32,8 @@ class Gates:
     """Relative out-of-fold business-cost reduction over the dummy required (0.05: 5 %)."""
     min_auc_gain: float = 0.05
     """Cross-validated AUC the champion must add over the dummy's 0.5."""
-    leakage_auc: float = 0.82
+    leakage_auc: float = LEAKAGE_AUC
+    """An out-of-fold or holdout AUC above this raises the leakage alarm."""
 
 
 @dataclass(frozen=True)

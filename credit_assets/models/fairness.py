@@ -24,7 +24,6 @@ from credit_assets.models.intervals import wilson
 
 GROUP_SOURCE_COLUMNS = (KEY, "CODE_GENDER", "DAYS_BIRTH", "NAME_FAMILY_STATUS")
 """What to read from ``application_train`` to form the groups."""
-GROUPINGS = ("CODE_GENDER", "age_band", "NAME_FAMILY_STATUS")
 MIN_CLIENTS = 100
 MIN_DEFAULTERS = 30
 """Below either, a group is "too small to judge": with fewer than 30 defaulters a false-negative

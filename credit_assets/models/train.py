@@ -41,10 +41,10 @@ class TrainingSettings:
     """How a candidate is tuned and validated."""
 
     n_trials: int = 10
-    timeout_seconds: float | None = 60.0
+    timeout_seconds: float | None = 30.0
     folds: int = 5
     seed: int = 42
-    n_jobs: int = 2
+    n_jobs: int = 1
     calibration: Method = "platt"
 
 

@@ -44,11 +44,3 @@ def append_jsonl(path: Path, record: Mapping[str, Any]) -> None:
             handle.flush()
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    """Every record of a JSON-lines file (none when it does not exist)."""
-    if not path.exists():
-        return []
-    with path.open(encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]

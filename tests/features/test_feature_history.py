@@ -18,7 +18,6 @@ import polars as pl
 import pytest
 
 from credit_assets.defs.resources import DataLake
-from credit_assets.defs.training.assets import features_path
 from credit_assets.features.common import KEY
 from credit_assets.features.history import given, history_of
 from credit_assets.features.serving import FeatureSpec, new_client_features
@@ -35,7 +34,7 @@ class Raw:
     def __init__(self, lake: DataLake) -> None:
         tables = ("application_train", "application_test", *SIDE_TABLES)
         self.tables = {t: pl.read_parquet(lake.raw_table(t)) for t in tables}
-        self.features = pl.read_parquet(features_path(lake))
+        self.features = pl.read_parquet(lake.features_path())
 
     def application(self, sk_id: int) -> dict[str, Any]:
         for table in ("application_train", "application_test"):

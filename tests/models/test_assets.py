@@ -14,13 +14,14 @@ from mlflow.tracking import MlflowClient
 from credit_assets.definitions import defs
 from credit_assets.defs.models import assets as model_assets
 from credit_assets.defs.models import champion, checks, validation
-from credit_assets.defs.models.resources import MlflowTracking
-from credit_assets.defs.monitoring.resources import PredictionLogStore
+from credit_assets.defs.prediction_log import PredictionLogStore
+from credit_assets.defs.raw.assets import raw_table_asset
 from credit_assets.defs.resources import DataLake, HomeCreditSource
+from credit_assets.defs.tracking import MlflowTracking
 from credit_assets.defs.training import assets as training_assets
 from credit_assets.defs.training import checks as training_checks
 from credit_assets.features.feature_sets import FEATURE_SETS, application_columns
-from credit_assets.ingest import ingest_table
+from credit_assets.kaggle import APPLICATION_TABLES
 from credit_assets.models import ScoringModel
 from credit_assets.models.tracking import CHAMPION_ALIAS, REGISTERED_MODEL
 
@@ -57,11 +58,9 @@ def run(
 ) -> dict[str, object]:
     root = tmp_path_factory.mktemp("pipeline")
     lake = DataLake(root=str(root / "lake"))
-    for table in ("application_train", "application_test"):
-        ingest_table(tiny_synthetic, table, lake.raw_table(table))
     # One credit-history column beside the application's, which only the history models see.
     side = stand_in_features.assign(BUREAU_CREDIT_COUNT=stand_in_features.index % 7 * 1.0)
-    side.to_parquet(training_assets.features_path(lake))
+    side.to_parquet(lake.features_path())
     tracking_uri = f"sqlite:///{root / 'mlflow' / 'mlflow.db'}"  # folder not created yet
     resources = {
         "lake": lake,
@@ -80,6 +79,8 @@ def run(
     }
     result = dg.materialize(
         [
+            # Ingested in the run: the data kind flows from their metadata to the models.
+            *(raw_table_asset(table) for table in APPLICATION_TABLES),
             training_assets.train_holdout_split,
             training_assets.balanced_training_set,
             *model_assets.candidates,
@@ -108,6 +109,8 @@ def test_the_whole_training_graph_materialises_and_passes_its_checks(run: dict) 
     assert done >= TRAINING | MODELS
     failed = [e.check_name for e in result.get_asset_check_evaluations() if not e.passed]
     assert set(failed) <= {"champion_single_row_latency"}
+    training = result.asset_materializations_for_node("train_holdout_split")[0].metadata
+    assert training["data_kind"].value == "synthetic"  # as the raw ingestion published it
 
 
 def test_scores_every_test_client_in_kaggle_format(run: dict, tiny_synthetic: Path) -> None:
@@ -125,7 +128,7 @@ def test_the_report_names_the_champion_and_the_oracle(run: dict) -> None:
     report = json.loads(lake.path("reports", "evaluation.json").read_text())
     assert checks.report_problems(report) == []
     assert report["data_kind"] == "synthetic" and report["oracle_auc"] > 0.6
-    model = ScoringModel.load(champion.champion_path(lake))
+    model = ScoringModel.load(lake.champion_path())
     assert model.name == report["champion"] and model.data_kind == "synthetic"
     assert report["selection"]["on"] == "out_of_fold"
     for part in report["feature_sets"].values():
@@ -140,8 +143,8 @@ def test_the_application_only_champion_uses_application_features_and_no_protecte
     run: dict,
 ) -> None:
     lake: DataLake = run["lake"]  # type: ignore[assignment]
-    history = ScoringModel.load(champion.champion_path(lake))
-    application = ScoringModel.load(champion.champion_path(lake, "application_only"))
+    history = ScoringModel.load(lake.champion_path())
+    application = ScoringModel.load(lake.champion_path("application_only"))
     assert application.feature_set == "application_only"
     assert set(application.feature_names) <= application_columns()
     assert "BUREAU_CREDIT_COUNT" in history.feature_names

@@ -15,11 +15,9 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from credit_assets.defs.models import validation
-from credit_assets.defs.models.champion import champion_path, champion_record_path
-from credit_assets.defs.models.resources import MlflowTracking
-from credit_assets.defs.monitoring.resources import PredictionLogStore
+from credit_assets.defs.prediction_log import PredictionLogStore
 from credit_assets.defs.resources import DataLake
-from credit_assets.defs.training.assets import features_path, frame_path
+from credit_assets.defs.tracking import MlflowTracking
 from credit_assets.ingest import ingest_table
 from credit_assets.models import ScoringModel
 from credit_assets.models.candidates import CANDIDATES
@@ -49,9 +47,9 @@ def lake(
     lake = DataLake(root=str(root / "lake"))
     for table in ("application_train", "application_test"):
         ingest_table(tiny_synthetic, table, lake.raw_table(table))
-    stand_in_features.to_parquet(features_path(lake))
-    frames.train.to_parquet(frame_path(lake, "training_set"))
-    frames.holdout.to_parquet(frame_path(lake, "holdout_set"))
+    stand_in_features.to_parquet(lake.features_path())
+    frames.train.to_parquet(lake.frame_path("training_set"))
+    frames.holdout.to_parquet(lake.frame_path("holdout_set"))
     result = train_candidate(
         CANDIDATES["logistic_regression"],
         frames.train,
@@ -62,18 +60,18 @@ def lake(
         dataset_hash(frames.train),
         "synthetic",
     )
-    path = result.model.save(champion_path(lake))
+    path = result.model.save(lake.champion_path())
     mlflow.set_tracking_uri(f"sqlite:///{root / 'mlflow.db'}")
     # By name: an experiment id remembered from another test's store would not exist here.
     mlflow.set_experiment("credit-scoring")
     with mlflow.start_run(run_name="pipeline"):
         registered = register_champion(path, {"data_kind": "synthetic"})
     record = {"champion": result.model.name, "registered_version": registered}
-    champion_record_path(lake).write_text(json.dumps(record))
+    lake.champion_record_path().write_text(json.dumps(record))
     # The stand-in features are the application's: the same model is the application-only
     # champion (not registered: its files go to the active run, if any).
-    result.model.save(champion_path(lake, "application_only"))
-    champion_record_path(lake, "application_only").write_text(
+    result.model.save(lake.champion_path("application_only"))
+    lake.champion_record_path("application_only").write_text(
         json.dumps({"champion": result.model.name})
     )
     proba = result.model.predict_proba(features_of(frames.holdout.iloc[:LOGGED]))
@@ -103,7 +101,7 @@ def materialised(lake: DataLake) -> dict[str, Any]:
         run_config={"ops": {"validation_report": {"config": {"min_logged_predictions": 30}}}},
     )
     assert result.success
-    report = json.loads(validation.json_path(lake).read_text())
+    report = json.loads(lake.report_path(validation.JSON).read_text())
     return {"result": result, "report": report}
 
 
@@ -114,7 +112,7 @@ def test_the_report_adds_up_against_the_holdout(
     assert list(report["champions"]) == ["history", "application_only"]
     assert report_problems(report) == []
     section = report["champions"]["history"]
-    model = ScoringModel.load(champion_path(lake))
+    model = ScoringModel.load(lake.champion_path())
     proba = model.predict_proba(features_of(frames.holdout))
     assert score_problems(section, frames.holdout[TARGET], proba) == []
     n = len(frames.holdout)
@@ -185,7 +183,7 @@ class _Page(HTMLParser):
 
 
 def test_the_page_is_self_contained_and_every_image_has_alt_text(lake: DataLake) -> None:
-    text = validation.html_path(lake).read_text()
+    text = lake.report_path(validation.HTML).read_text()
     page = _Page()
     page.feed(text)
     assert "http://" not in text and "https://" not in text
@@ -199,7 +197,7 @@ def test_the_page_is_self_contained_and_every_image_has_alt_text(lake: DataLake)
 def test_both_files_are_attached_to_the_champions_run(
     lake: DataLake, materialised: dict[str, Any]
 ) -> None:
-    record = json.loads(champion_record_path(lake).read_text())
+    record = json.loads(lake.champion_record_path().read_text())
     client = MlflowClient()
     version = client.get_model_version("credit-default-scoring", record["registered_version"])
     assert version.run_id is not None

@@ -10,18 +10,17 @@ import numpy as np
 import polars as pl
 import pytest
 
-from credit_assets.defs.features.assets import features_path, spec_path
 from credit_assets.defs.monitoring.assets import (
+    HTML,
+    JSON,
     REQUESTS,
     TEST_CLIENTS,
     DriftConfig,
     drift_report,
-    html_path,
-    json_path,
 )
 from credit_assets.defs.monitoring.checks import main_features_stable
-from credit_assets.defs.monitoring.resources import PredictionLogStore
-from credit_assets.defs.resources import DataLake, HomeCreditSource
+from credit_assets.defs.prediction_log import PredictionLogStore
+from credit_assets.defs.resources import DataLake
 from credit_assets.features.serving import FeatureSpec
 from credit_assets.monitoring.prediction_log import log_predictions
 from credit_assets.monitoring.report import SYNTHETIC_NOTE, report_markdown
@@ -47,8 +46,8 @@ def write_lake(root: Path, shift: float) -> DataLake:
             "BUREAU_DEBT_RATIO": rng.uniform(0, 1, n),
         }
     )
-    table.write_parquet(features_path(lake, "client_features"))
-    spec_path(lake).write_text(FeatureSpec.of(table).to_json())
+    table.write_parquet(lake.features_path())
+    lake.spec_path().write_text(FeatureSpec.of(table).to_json())
     for name, ids in (("application_train", table[:TRAIN]), ("application_test", table[TRAIN:])):
         ids.select("SK_ID_CURR").write_parquet(lake.raw_table(name))
     return lake
@@ -60,14 +59,16 @@ def check(lake: DataLake) -> dg.AssetCheckResult:
     return result
 
 
-def materialise(lake: DataLake, tmp_path: Path, **config: int) -> dict:
+def materialise(
+    lake: DataLake, tmp_path: Path, instance: dg.DagsterInstance | None = None, **config: int
+) -> dict:
     drift_report(
+        context=dg.build_asset_context(instance=instance),
         config=DriftConfig(**config),
         lake=lake,
-        source=HomeCreditSource(location=str(tmp_path / "no-source")),
         prediction_log=PredictionLogStore(path=str(tmp_path / "predictions.sqlite")),
     )
-    return json.loads(json_path(lake).read_text())
+    return json.loads(lake.report_path(JSON).read_text())
 
 
 def test_same_population_is_stable_and_the_check_passes(tmp_path: Path) -> None:
@@ -96,7 +97,7 @@ def test_a_shifted_main_feature_raises_a_warning(tmp_path: Path) -> None:
     assert isinstance(drifting, dg.JsonMetadataValue)
     assert isinstance(drifting.data, dict)
     assert list(drifting.data[TEST_CLIENTS]) == ["EXT_SOURCE_2"]
-    page = html_path(lake).read_text()
+    page = lake.report_path(HTML).read_text()
     assert page.count("data:image/png;base64,") == 1 + 3
     assert "EXT_SOURCE_2" in page
 
@@ -124,6 +125,18 @@ def test_logged_requests_are_judged_only_when_enough_are_logged(tmp_path: Path) 
     assert "BUREAU_DEBT_RATIO" not in compared
     assert "EXT_SOURCE_2" in enough["drifted_main_features"]
     assert not check(lake).passed
+
+
+@pytest.mark.parametrize("kind", ["synthetic", "real"])
+def test_the_data_kind_is_the_one_the_raw_ingestion_published(tmp_path: Path, kind: str) -> None:
+    lake = write_lake(tmp_path / "lake", shift=0.0)
+    with dg.instance_for_test() as instance:
+        assert materialise(lake, tmp_path, instance)["data_kind"] == "unknown"
+        published = {"source_kind": kind}
+        instance.report_runless_asset_event(
+            dg.AssetMaterialization("application_train", metadata=published)
+        )
+        assert materialise(lake, tmp_path, instance)["data_kind"] == kind
 
 
 @pytest.mark.parametrize(("kind", "labelled"), [("synthetic", True), ("real", False)])

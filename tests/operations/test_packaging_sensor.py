@@ -15,9 +15,7 @@ from sklearn.preprocessing import FunctionTransformer
 
 from credit_assets.defs.deployment.assets import credit_scorer_bento, served_model
 from credit_assets.defs.deployment.sensors import package_champion, package_new_champion
-from credit_assets.defs.models.champion import champion_path
 from credit_assets.defs.resources import DataLake
-from credit_assets.defs.training.assets import frame_path
 from credit_assets.models.calibration import uncalibrated
 from credit_assets.models.data import KEY, TARGET
 from credit_assets.models.scoring_model import ScoringModel
@@ -56,7 +54,7 @@ def model(version: str, threshold: float, feature: str = "p") -> ScoringModel:
 @pytest.fixture
 def lake(tmp_path: Path) -> DataLake:
     lake = DataLake(root=str(tmp_path / "lake"))
-    HOLDOUT.to_parquet(frame_path(lake, "holdout_set"))
+    HOLDOUT.to_parquet(lake.frame_path("holdout_set"))
     return lake
 
 
@@ -73,7 +71,7 @@ def champion(
     **gates: Any,
 ) -> None:
     """``champion_model`` materialised: its artefact in the lake, its event in the instance."""
-    model(version, threshold).save(champion_path(lake))
+    model(version, threshold).save(lake.champion_path())
     metadata = {"version": version, "beats_dummy": True, "leakage_alarm": False, **gates}
     instance.report_runless_asset_event(
         dg.AssetMaterialization("champion_model", metadata=metadata)
@@ -182,7 +180,7 @@ def test_an_event_of_a_superseded_artefact_is_skipped(
     instance: dg.DagsterInstance, lake: DataLake
 ) -> None:
     champion(instance, lake, "v1")
-    model("v2", GOOD).save(champion_path(lake))  # a later run already replaced the artefact
+    model("v2", GOOD).save(lake.champion_path())  # a later run already replaced the artefact
     result = tick(instance, lake)
     assert not result.run_requests and "now holds v2" in result.skip_message
 

@@ -31,9 +31,7 @@ import pytest
 
 from credit_assets.defs.deployment.assets import credit_scorer_bento, served_model
 from credit_assets.defs.deployment.resources import BentoStore, ModelRegistry
-from credit_assets.defs.models.champion import champion_path, champion_record_path
 from credit_assets.defs.resources import DataLake
-from credit_assets.defs.training.assets import features_path
 from credit_assets.features.build import build_all
 from credit_assets.features.feature_sets import FeatureSet
 from credit_assets.ingest import ingest_table
@@ -88,7 +86,7 @@ def lake(tiny_synthetic: Path, tmp_path_factory: pytest.TempPathFactory) -> Data
     for table in TABLES:
         ingest_table(tiny_synthetic, table, lake.raw_table(table))
     table, _ = build_all({t: pl.scan_parquet(lake.raw_table(t)) for t in TABLES})
-    table.write_parquet(features_path(lake))
+    table.write_parquet(lake.features_path())
     return lake
 
 
@@ -96,7 +94,7 @@ def train_quickly(
     lake: DataLake, candidate: str, feature_set: FeatureSet = "history"
 ) -> ScoringModel:
     """A candidate tuned by one trial on 2 folds, on the client table of ``lake``."""
-    features = pd.read_parquet(features_path(lake))
+    features = pd.read_parquet(lake.features_path())
     labels = pd.read_parquet(lake.raw_table("application_train"), columns=[KEY, "TARGET"])
     labelled = for_feature_set(labelled_clients(features, labels), feature_set)
     train, holdout = split_train_holdout(labelled, 0.25, seed=5)
@@ -124,9 +122,9 @@ def train() -> Callable[[DataLake, str], ScoringModel]:
 def champion(lake: DataLake) -> ScoringModel:
     """A LightGBM champion saved where ``champion_model`` saves it, with its record."""
     model = train_quickly(lake, "lightgbm")
-    model.save(champion_path(lake))
+    model.save(lake.champion_path())
     record = {"champion": model.name, "version": model.version}
-    champion_record_path(lake).write_text(json.dumps(record))
+    lake.champion_record_path().write_text(json.dumps(record))
     save_application_only_champion(lake)
     return model
 
@@ -134,13 +132,13 @@ def champion(lake: DataLake) -> ScoringModel:
 def save_application_only_champion(lake: DataLake) -> ScoringModel:
     """A logistic-regression champion on the application's features only, saved where
     ``application_only_champion_model`` saves it (once per lake)."""
-    path = champion_path(lake, "application_only")
+    path = lake.champion_path("application_only")
     if path.exists():
         return ScoringModel.load(path)
     model = train_quickly(lake, "logistic_regression", "application_only")
     model.save(path)
     record = {"champion": model.name, "version": model.version}
-    champion_record_path(lake, "application_only").write_text(json.dumps(record))
+    lake.champion_record_path("application_only").write_text(json.dumps(record))
     return model
 
 
@@ -176,9 +174,9 @@ def scorer(
     folder = tmp_path_factory.mktemp("bundle")
     write_bundle(
         folder,
-        champion_path(lake),
-        features_path(lake),
-        application_champion=champion_path(lake, "application_only"),
+        lake.champion_path(),
+        lake.features_path(),
+        application_champion=lake.champion_path("application_only"),
     )
     return Scorer.load(folder)
 
@@ -186,7 +184,7 @@ def scorer(
 @pytest.fixture(scope="session")
 def features(lake: DataLake) -> pd.DataFrame:
     """The client feature table, indexed by SK_ID_CURR."""
-    return pd.read_parquet(features_path(lake)).set_index(KEY)
+    return pd.read_parquet(lake.features_path()).set_index(KEY)
 
 
 @pytest.fixture(scope="session")

@@ -13,9 +13,7 @@ import polars as pl
 import pytest
 from pydantic import ValidationError
 
-from credit_assets.defs.models.champion import champion_path
 from credit_assets.defs.resources import DataLake
-from credit_assets.defs.training.assets import features_path
 from credit_assets.kaggle import schema
 from credit_assets.models import ScoringModel
 from credit_assets.serving.bundle import write_bundle
@@ -111,7 +109,7 @@ def test_a_linear_champion_explains_by_original_field(
     lake: DataLake, features: pd.DataFrame, ids: list[int], tmp_path: Path, train: Trainer
 ) -> None:
     model = train(lake, "logistic_regression")
-    write_bundle(tmp_path, model.save(tmp_path / "linear.joblib"), features_path(lake))
+    write_bundle(tmp_path, model.save(tmp_path / "linear.joblib"), lake.features_path())
     linear = Scorer.load(tmp_path)
     found = linear.explain(ExplainRequest(sk_id_curr=ids[0], top_k=50))
     names = [r.feature for r in found.reasons]
@@ -137,10 +135,10 @@ def test_the_placeholder_category_is_accepted(scorer: Scorer, application: dict[
 def test_the_bundle_refuses_a_table_without_the_champions_features(
     lake: DataLake, champion: ScoringModel, tmp_path: Path
 ) -> None:
-    table = pl.read_parquet(features_path(lake)).drop(champion.feature_names[3])
+    table = pl.read_parquet(lake.features_path()).drop(champion.feature_names[3])
     table.write_parquet(tmp_path / "older.parquet")
     with pytest.raises(ValueError, match="retrain"):
-        write_bundle(tmp_path / "bundle", champion_path(lake), tmp_path / "older.parquet")
+        write_bundle(tmp_path / "bundle", lake.champion_path(), tmp_path / "older.parquet")
 
 
 def test_the_card_and_importance(scorer: Scorer, champion: ScoringModel) -> None:

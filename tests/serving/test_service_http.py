@@ -14,7 +14,6 @@ import polars as pl
 import pytest
 from starlette.testclient import TestClient
 
-from credit_assets.defs.models.champion import champion_path
 from credit_assets.defs.resources import DataLake
 from credit_assets.features.common import KEY as SK_ID
 from credit_assets.kaggle import SIDE_TABLES
@@ -55,7 +54,7 @@ def test_predict_a_new_application(
     assert body["sk_id_curr"] == application["SK_ID_CURR"] and 0.0 < body["probability"] < 1.0
     assert body["decision"] in {"accepted", "refused"}
     # Without history the application-only champion answers, at its own threshold.
-    own = ScoringModel.load(champion_path(lake, "application_only"))
+    own = ScoringModel.load(lake.champion_path("application_only"))
     assert body["scored_on"] == "application_only"
     assert body["model_version"] == own.version
     assert body["threshold"] == pytest.approx(own.threshold)

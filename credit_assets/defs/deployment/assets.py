@@ -1,6 +1,5 @@
 """The served champion: a BentoML model holding everything the service needs, and the Bento."""
 
-import json
 from pathlib import Path
 
 import dagster as dg
@@ -8,9 +7,7 @@ import dagster as dg
 from credit_assets import settings
 from credit_assets.code_version import code_version
 from credit_assets.defs.deployment.resources import BentoStore, ModelRegistry
-from credit_assets.defs.models.champion import champion_path, champion_record_path
 from credit_assets.defs.resources import DataLake
-from credit_assets.defs.training.assets import features_path
 from credit_assets.serving.packaging import (
     BENTO_INCLUDE,
     BENTO_NAME,
@@ -46,15 +43,14 @@ def served_model(
     (exactly the champion's columns), readable feature descriptions, the categories of the
     application fields and the model cards; labelled with the champion version, candidate, data
     kind, training date and MLflow run."""
-    record = json.loads(champion_record_path(lake).read_text())
-    registered = record.get("registered_version")
+    registered = lake.champion_record().get("registered_version")
     tag, card = save_model(
-        champion_path(lake),
-        features_path(lake),
+        lake.champion_path(),
+        lake.features_path(),
         labels={"dagster_run_id": context.run_id},
         mlflow_run_id=registry.run_id(registered),
         registered_version=registered,
-        application_champion=champion_path(lake, "application_only"),
+        application_champion=lake.champion_path("application_only"),
     )
     folder = Path(bento_store.home) / "models" / tag.replace(":", "/")
     return dg.MaterializeResult(

@@ -8,9 +8,7 @@ from typing import Any
 import dagster as dg
 
 from credit_assets.defs.deployment.assets import credit_scorer_bento, served_model
-from credit_assets.defs.models.champion import champion_path
 from credit_assets.defs.resources import DataLake
-from credit_assets.defs.training.assets import read_frame
 from credit_assets.models import ScoringModel
 from credit_assets.monitoring.gates import judge_redeploy
 from credit_assets.serving.bundle import MODEL_FILE
@@ -82,7 +80,7 @@ def package_new_champion(
     packaged = _values(context.instance.get_latest_materialization_event(served_model.key))
     if packaged.get("champion_version") == version:
         return dg.SkipReason(f"champion {version} is already packaged")
-    new = ScoringModel.load(champion_path(lake))
+    new = ScoringModel.load(lake.champion_path())
     if new.version != version:
         return dg.SkipReason(
             f"champion {version} is not packaged: champion_model now holds {new.version}, whose"
@@ -95,7 +93,7 @@ def package_new_champion(
             f" {packaged.get('path')}: nothing to compare champion {version} with"
         )
     served = ScoringModel.load(artefact) if artefact is not None else None
-    verdict = judge_redeploy(new, served, read_frame(lake, "holdout_set"))
+    verdict = judge_redeploy(new, served, lake.read_frame("holdout_set"))
     if not verdict.allowed:
         return dg.SkipReason(f"champion {version} is not packaged: {verdict.reason}")
     context.log.info(f"packaging champion {version}: {verdict.reason}")

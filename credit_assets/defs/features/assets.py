@@ -61,16 +61,6 @@ DEFINITIONS = {
 }
 
 
-def features_path(lake: DataLake, name: str) -> Path:
-    """Where a feature asset writes its table."""
-    return lake.path("features", f"{name}.parquet")
-
-
-def spec_path(lake: DataLake) -> Path:
-    """The feature column list of the client table, for aligning a new client's row."""
-    return lake.path("features", "feature_columns.json")
-
-
 def table_metadata(
     table: pl.DataFrame, path: Path, seconds: float
 ) -> "dict[str, dg.RawMetadataValue]":
@@ -106,7 +96,7 @@ def feature_group_asset(group: FeatureGroup) -> dg.AssetsDefinition:
             t: pl.scan_parquet(lake.raw_table(t)) for t in group.tables
         }
         table = group.build(raw)
-        path = features_path(lake, group.name)
+        path = lake.features_path(group.name)
         write_table(table, path)
         return dg.MaterializeResult(
             metadata=table_metadata(table, path, time.perf_counter() - started)
@@ -137,19 +127,19 @@ def client_features(config: ClientFeaturesConfig, lake: DataLake) -> dg.Material
     mostly missing or constant on training clients are dropped; the remaining column list is
     saved beside the table so a new applicant's row can be aligned to it."""
     started = time.perf_counter()
-    application, *parts = (pl.read_parquet(features_path(lake, g.name)) for g in GROUPS)
+    application, *parts = (pl.read_parquet(lake.features_path(g.name)) for g in GROUPS)
     training_ids = pl.read_parquet(lake.raw_table("application_train"), columns=[KEY])
     table, report = build_client_features(
         application, parts, training_ids.get_column(KEY), config.max_missing_share
     )
-    path = features_path(lake, "client_features")
+    path = lake.features_path()
     write_table(table, path)
-    spec_path(lake).write_text(FeatureSpec.of(table).to_json())
+    lake.spec_path().write_text(FeatureSpec.of(table).to_json())
     metadata = table_metadata(table, path, time.perf_counter() - started)
     metadata |= {
         "dropped_mostly_missing": len(report.dropped_missing),
         "dropped_constant": len(report.dropped_constant),
         "dropped_columns": sorted([*report.dropped_missing, *report.dropped_constant]),
-        "feature_columns_path": dg.MetadataValue.path(str(spec_path(lake))),
+        "feature_columns_path": dg.MetadataValue.path(str(lake.spec_path())),
     }
     return dg.MaterializeResult(metadata=metadata)

@@ -5,17 +5,17 @@ from __future__ import annotations
 import dagster as dg
 import polars as pl
 
-from credit_assets.defs.features.assets import features_path
 from credit_assets.defs.resources import DataLake
 from credit_assets.features import contracts
 from credit_assets.features.common import KEY
+from credit_assets.leakage import LEAKAGE_AUC
 
 CLIENT_FEATURES = dg.AssetKey("client_features")
 APPLICATIONS = [dg.AssetKey("application_train"), dg.AssetKey("application_test")]
 
 
 def _features(lake: DataLake) -> pl.DataFrame:
-    return pl.read_parquet(features_path(lake, "client_features"))
+    return pl.read_parquet(lake.features_path())
 
 
 def _clients(lake: DataLake, table: str) -> pl.Series:
@@ -29,7 +29,7 @@ def _clients(lake: DataLake, table: str) -> pl.Series:
     description="One row per training and test client: no duplicate key, no extra client.",
 )
 def one_row_per_client(lake: DataLake) -> dg.AssetCheckResult:
-    features = pl.read_parquet(features_path(lake, "client_features"), columns=[KEY])
+    features = pl.read_parquet(lake.features_path(), columns=[KEY])
     clients = pl.concat([_clients(lake, "application_train"), _clients(lake, "application_test")])
     duplicates = contracts.duplicate_keys(features)
     return dg.AssetCheckResult(
@@ -45,7 +45,7 @@ def one_row_per_client(lake: DataLake) -> dg.AssetCheckResult:
     description="Every training client has a row (a client without side-table rows included).",
 )
 def every_training_client_present(lake: DataLake) -> dg.AssetCheckResult:
-    features = pl.read_parquet(features_path(lake, "client_features"), columns=[KEY])
+    features = pl.read_parquet(lake.features_path(), columns=[KEY])
     missing = contracts.missing_clients(features, _clients(lake, "application_train"))
     return dg.AssetCheckResult(
         passed=not missing, metadata={"missing": len(missing), "examples": missing[:10]}
@@ -64,7 +64,7 @@ def no_infinities(lake: DataLake) -> dg.AssetCheckResult:
     additional_deps=APPLICATIONS[:1],
     description=(
         f"No TARGET column, and no feature that alone ranks defaulters with AUC above"
-        f" {contracts.LEAKAGE_AUC} on training clients (missing ranked lowest): the best real"
+        f" {LEAKAGE_AUC} on training clients (missing ranked lowest): the best real"
         " single feature, EXT_SOURCE_3, reaches about 0.68."
     ),
 )

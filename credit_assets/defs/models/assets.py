@@ -8,16 +8,15 @@ import dagster as dg
 import numpy as np
 
 from credit_assets.code_version import code_version
-from credit_assets.defs.models.resources import MlflowTracking
-from credit_assets.defs.resources import DataLake, HomeCreditSource
-from credit_assets.defs.training.assets import data_kind, read_frame
+from credit_assets.defs.lineage import data_kind
+from credit_assets.defs.resources import DataLake, name_prefix
+from credit_assets.defs.tracking import MlflowTracking
 from credit_assets.features.feature_sets import FEATURE_SETS, FeatureSet
 from credit_assets.models import plots
 from credit_assets.models.candidates import CANDIDATES, Candidate
 from credit_assets.models.data import TARGET, dataset_hash, for_feature_set
 from credit_assets.models.resampling import compare_resampling
 from credit_assets.models.scorecard import Scorecard, card_markdown, points_table
-from credit_assets.models.tracking import git_commit, log_nested_run
 from credit_assets.models.train import CandidateResult, TrainingSettings, train_candidate
 
 GROUP = "models"
@@ -39,28 +38,24 @@ DESCRIPTIONS = {
 }
 
 
-class CandidateConfig(dg.Config):
-    """How a candidate is tuned and validated (defaults sized for the demo data on 2 cores)."""
+_DEFAULTS = TrainingSettings()
 
-    n_trials: int = 10
+
+class CandidateConfig(dg.Config):
+    """How a candidate is tuned and validated (defaults: ``TrainingSettings``)."""
+
+    n_trials: int = _DEFAULTS.n_trials
     """Finished Optuna trials wanted in the study, counting earlier runs on the same data."""
-    timeout_seconds: float = 30.0
+    timeout_seconds: float | None = _DEFAULTS.timeout_seconds
     """Stop starting new trials after this long (the running trial finishes)."""
-    folds: int = 5
-    seed: int = 42
-    n_jobs: int = 1
+    folds: int = _DEFAULTS.folds
+    seed: int = _DEFAULTS.seed
+    n_jobs: int = _DEFAULTS.n_jobs
     """Threads per model; the executor already runs two steps at once on two cores."""
-    calibration: Literal["platt", "prior", "none"] = "platt"
+    calibration: Literal["platt", "prior", "none"] = _DEFAULTS.calibration
 
     def settings(self) -> TrainingSettings:
-        return TrainingSettings(
-            self.n_trials,
-            self.timeout_seconds,
-            self.folds,
-            self.seed,
-            self.n_jobs,
-            self.calibration,
-        )
+        return TrainingSettings(**self.model_dump())
 
 
 FEATURE_SET_TITLES: dict[FeatureSet, str] = {
@@ -69,37 +64,9 @@ FEATURE_SET_TITLES: dict[FeatureSet, str] = {
 }
 
 
-def prefix(feature_set: FeatureSet) -> str:
-    """What the names of a feature set's assets and files start with (nothing for history)."""
-    return "" if feature_set == "history" else f"{feature_set}_"
-
-
 def candidate_key(name: str, feature_set: FeatureSet = "history") -> str:
     """A candidate's asset key: ``lightgbm_candidate``, ``application_only_lightgbm_candidate``."""
-    return f"{prefix(feature_set)}{name}_candidate"
-
-
-def candidate_path(
-    lake: DataLake, name: str, suffix: str = ".joblib", feature_set: FeatureSet = "history"
-) -> Path:
-    """Where a candidate's artefact (``.joblib``) and figures (``.json``) are written."""
-    return lake.path("models", "candidates", f"{prefix(feature_set)}{name}{suffix}")
-
-
-def read_candidate_metrics(
-    lake: DataLake, name: str, feature_set: FeatureSet = "history"
-) -> dict[str, Any]:
-    """The metrics and hyperparameters a candidate asset wrote."""
-    return json.loads(candidate_path(lake, name, ".json", feature_set).read_text())
-
-
-def run_tags(kind: str, data_hash: str) -> dict[str, str]:
-    """The tags every MLflow run of this pipeline carries."""
-    return {
-        "git_commit": git_commit(Path(__file__).parent),
-        "data_kind": kind,
-        "dataset_hash": data_hash,
-    }
+    return f"{name_prefix(feature_set)}{name}_candidate"
 
 
 def _figures(result: CandidateResult, y_holdout: np.ndarray, folder: Path, name: str) -> list[Path]:
@@ -138,33 +105,32 @@ def candidate_asset(
         ),
     )
     def _candidate(
+        context: dg.AssetExecutionContext,
         config: CandidateConfig,
         lake: DataLake,
-        source: HomeCreditSource,
         tracking: MlflowTracking,
     ) -> dg.MaterializeResult:
         frames = {
-            name: for_feature_set(read_frame(lake, name), feature_set)
+            name: for_feature_set(lake.read_frame(name), feature_set)
             for name in ("training_set", "balanced_training_set", "holdout_set")
         }
         train, balanced, holdout = frames.values()
-        data_hash, kind = dataset_hash(train), data_kind(source)
-        name = f"{prefix(feature_set)}{candidate.name}"
-        storage = lake.path("models", "optuna", f"{name}.db")
+        data_hash, kind = dataset_hash(train), data_kind(context.instance)
+        name = f"{name_prefix(feature_set)}{candidate.name}"
         result = train_candidate(
-            candidate, train, balanced, holdout, storage, config.settings(), data_hash, kind,
-            feature_set,
+            candidate, train, balanced, holdout, lake.study_path(name), config.settings(),
+            data_hash, kind, feature_set,
         )  # fmt: skip
-        artefact = result.model.save(candidate_path(lake, candidate.name, feature_set=feature_set))
+        artefact = result.model.save(lake.candidate_path(candidate.name, feature_set=feature_set))
         record = {"metrics": result.metrics, "params": result.tuning.params}
         record["version"] = result.model.version
         record["feature_set"] = feature_set
-        json_path = candidate_path(lake, candidate.name, ".json", feature_set)
+        json_path = lake.candidate_path(candidate.name, ".json", feature_set)
         json_path.write_text(json.dumps(record, indent=2))
         figures = _figures(result, holdout[TARGET].to_numpy(), artefact.parent / "figures", name)
         params = {**result.tuning.params, **config.model_dump(), "study": result.tuning.study_name}
-        tags = run_tags(kind, data_hash) | {"feature_set": feature_set}
-        run_id = log_nested_run(name, params, result.metrics, tags, figures)
+        tags = tracking.run_tags(kind, data_hash) | {"feature_set": feature_set}
+        run_id = tracking.log_candidate(name, params, result.metrics, tags, figures)
         return dg.MaterializeResult(
             metadata={
                 **{k: round(float(v), 5) for k, v in result.metrics.items()},
@@ -215,26 +181,26 @@ class ResamplingConfig(dg.Config):
     kinds={"lightgbm", "mlflow"},
 )
 def resampling_experiment(
+    context: dg.AssetExecutionContext,
     config: ResamplingConfig,
     lake: DataLake,
-    source: HomeCreditSource,
     tracking: MlflowTracking,
 ) -> dg.MaterializeResult:
     """Undersampling vs class weights vs no resampling, for LightGBM with its tuned settings:
     out-of-fold AUC, business cost (after calibration, at each one's best threshold) and fit
     time of each strategy on the training clients."""
-    train = read_frame(lake, "training_set")
-    params = read_candidate_metrics(lake, "lightgbm")["params"]
+    train = lake.read_frame("training_set")
+    params = lake.candidate_record("lightgbm")["params"]
     results = compare_resampling(
         CANDIDATES["lightgbm"], params, train, config.folds, config.seed, config.n_jobs
     )
-    lake.path("reports", "resampling.json").write_text(json.dumps(results, indent=2))
+    lake.report_path("resampling.json").write_text(json.dumps(results, indent=2))
     flat = {f"{s}_{k}": v for s, figures in results.items() for k, v in figures.items()}
-    run_id = log_nested_run(
+    run_id = tracking.log_candidate(
         "resampling_experiment",
         {**params, **config.model_dump()},
         flat,
-        run_tags(data_kind(source), dataset_hash(train)),
+        tracking.run_tags(data_kind(context.instance), dataset_hash(train)),
     )
     return dg.MaterializeResult(
         metadata={

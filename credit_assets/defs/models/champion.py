@@ -2,69 +2,44 @@
 
 import json
 import time
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
-import mlflow
 import numpy as np
 import pandas as pd
 
 from credit_assets.code_version import code_version
-from credit_assets.defs.models.assets import (
-    FEATURE_SET_TITLES,
-    GROUP,
-    candidate_key,
-    candidate_path,
-    prefix,
-    read_candidate_metrics,
-    run_tags,
-)
-from credit_assets.defs.models.resources import MlflowTracking
-from credit_assets.defs.resources import DataLake, HomeCreditSource
-from credit_assets.defs.training.assets import data_kind, features_path, read_frame
+from credit_assets.defs.models.assets import FEATURE_SET_TITLES, GROUP, candidate_key
+from credit_assets.defs.resources import DataLake, HomeCreditSource, name_prefix
+from credit_assets.defs.tracking import MlflowTracking
 from credit_assets.features.feature_sets import FEATURE_SETS, FeatureSet
 from credit_assets.models import ScoringModel, evaluation
 from credit_assets.models.candidates import CANDIDATES
 from credit_assets.models.champion import Gates, choose_champion, selection
 from credit_assets.models.data import KEY, TARGET, dataset_hash, features_of
-from credit_assets.models.tracking import REGISTERED_MODEL, register_champion
 
 CODE_VERSION = code_version(__name__)
+_GATES = Gates()
 
 
 def champion_key(feature_set: FeatureSet = "history") -> str:
     """``champion_model`` (history) or ``application_only_champion_model``."""
-    return f"{prefix(feature_set)}champion_model"
-
-
-def champion_path(lake: DataLake, feature_set: FeatureSet = "history") -> Path:
-    """Where a champion ``ScoringModel`` is saved: what the scoring service loads."""
-    return lake.path("models", "champion", f"{prefix(feature_set)}scoring_model.joblib")
-
-
-def champion_record_path(lake: DataLake, feature_set: FeatureSet = "history") -> Path:
-    return lake.path("models", "champion", f"{prefix(feature_set)}champion.json")
-
-
-def registered_name(feature_set: FeatureSet) -> str:
-    """The MLflow registered model of a feature set's champion."""
-    return REGISTERED_MODEL + ("" if feature_set == "history" else "-application-only")
+    return f"{name_prefix(feature_set)}champion_model"
 
 
 def candidate_metrics(lake: DataLake, feature_set: FeatureSet) -> dict[str, dict[str, float]]:
     """Every candidate's figures on one feature set."""
-    return {name: read_candidate_metrics(lake, name, feature_set)["metrics"] for name in CANDIDATES}
+    return {name: lake.candidate_record(name, feature_set)["metrics"] for name in CANDIDATES}
 
 
 class ChampionConfig(dg.Config):
-    """The gates a champion must pass, and whether to register it in MLflow."""
+    """The gates a champion must pass (defaults: ``Gates``), and whether to register it."""
 
-    min_cost_reduction: float = 0.05
+    min_cost_reduction: float = _GATES.min_cost_reduction
     """Business-cost reduction over the dummy the champion must reach (0.05: 5 %)."""
-    min_auc_gain: float = 0.05
-    """Holdout AUC the champion must add to the dummy's 0.5."""
-    leakage_auc: float = 0.82
+    min_auc_gain: float = _GATES.min_auc_gain
+    """Cross-validated AUC the champion must add to the dummy's 0.5."""
+    leakage_auc: float = _GATES.leakage_auc
     """A holdout or CV AUC above this raises the leakage alarm (blocks the scores)."""
     register_in_mlflow: bool = True
 
@@ -95,26 +70,26 @@ def champion_asset(feature_set: FeatureSet) -> dg.AssetsDefinition:
             " cross-fitted out-of-fold business cost (ties: higher CV AUC; the holdout never"
             " chooses), as one servable artefact (preprocessing, model, calibration, threshold,"
             " feature names), registered in MLflow. Gates: it must beat the dummy clearly; an"
-            " AUC above 0.82 is a leak."
+            f" AUC above {_GATES.leakage_auc} is a leak."
         ),
     )
     def _champion(
         config: ChampionConfig, lake: DataLake, tracking: MlflowTracking
     ) -> dg.MaterializeResult:
-        return _choose(config, lake, feature_set)
+        return _choose(config, lake, tracking, feature_set)
 
     return _champion
 
 
 def _choose(
-    config: ChampionConfig, lake: DataLake, feature_set: FeatureSet
+    config: ChampionConfig, lake: DataLake, tracking: MlflowTracking, feature_set: FeatureSet
 ) -> dg.MaterializeResult:
     metrics = candidate_metrics(lake, feature_set)
     gates = Gates(config.min_cost_reduction, config.min_auc_gain, config.leakage_auc)
     choice = choose_champion(metrics, gates)
-    model = ScoringModel.load(candidate_path(lake, choice.name, feature_set=feature_set))
-    path = model.save(champion_path(lake, feature_set))
-    holdout = read_frame(lake, "holdout_set")
+    model = ScoringModel.load(lake.candidate_path(choice.name, feature_set=feature_set))
+    path = model.save(lake.champion_path(feature_set))
+    holdout = lake.read_frame("holdout_set")
     latency = single_row_ms(model, features_of(holdout))
     record: dict[str, Any] = {
         "champion": choice.name,
@@ -128,11 +103,11 @@ def _choose(
     }
     registered = None
     if config.register_in_mlflow:
-        tags = run_tags(model.data_kind, dataset_hash(read_frame(lake, "training_set")))
+        tags = tracking.run_tags(model.data_kind, dataset_hash(lake.read_frame("training_set")))
         tags |= {"candidate": choice.name, "version": model.version, "feature_set": feature_set}
-        registered = register_champion(path, tags, registered_name(feature_set))
+        registered = tracking.register_champion(path, tags, feature_set)
         record["registered_version"] = registered
-    champion_record_path(lake, feature_set).write_text(json.dumps(record, indent=2))
+    lake.champion_record_path(feature_set).write_text(json.dumps(record, indent=2))
     return dg.MaterializeResult(
         metadata={
             "champion": choice.name,
@@ -158,13 +133,6 @@ def _choose(
 champions = [champion_asset(feature_set) for feature_set in FEATURE_SETS]
 
 
-def clients_to_score(lake: DataLake) -> pd.DataFrame:
-    """Client features of every ``application_test`` client, indexed by ``SK_ID_CURR``."""
-    ids = pd.read_parquet(lake.raw_table("application_test"), columns=[KEY])[KEY]
-    features = pd.read_parquet(features_path(lake)).set_index(KEY)
-    return features.reindex(ids.to_numpy())
-
-
 @dg.asset(
     group_name=GROUP,
     code_version=CODE_VERSION,
@@ -175,19 +143,19 @@ def batch_scores(lake: DataLake) -> dg.MaterializeResult:
     """Calibrated probability of default and decision for every application_test client:
     ``outputs/submission.csv`` in Kaggle's format (SK_ID_CURR,TARGET) and
     ``outputs/decisions.csv`` (probability, accepted / refused, threshold, model version)."""
-    model = ScoringModel.load(champion_path(lake))
-    clients = clients_to_score(lake)
+    model = ScoringModel.load(lake.champion_path())
+    clients = lake.clients_to_score()
     start = time.perf_counter()
     proba = model.predict_proba(clients)
     seconds = time.perf_counter() - start
     ids = clients.index.to_numpy()
     submission = pd.DataFrame({KEY: ids, TARGET: proba})
-    submission_path = lake.path("outputs", "submission.csv")
+    submission_path = lake.output_path("submission.csv")
     submission.to_csv(submission_path, index=False)
     decisions = submission.rename(columns={TARGET: "probability"}).assign(
         decision=model.decide(proba), threshold=model.threshold, model_version=model.version
     )
-    decisions_path = lake.path("outputs", "decisions.csv")
+    decisions_path = lake.output_path("decisions.csv")
     decisions.to_csv(decisions_path, index=False)
     return dg.MaterializeResult(
         metadata={
@@ -200,10 +168,6 @@ def batch_scores(lake: DataLake) -> dg.MaterializeResult:
             "decisions": dg.MetadataValue.path(str(decisions_path)),
         }
     )
-
-
-def report_path(lake: DataLake) -> Path:
-    return lake.path("reports", "evaluation.json")
 
 
 @dg.asset(
@@ -227,9 +191,11 @@ def evaluation_report(
     gender and age band, and a model card: ``reports/evaluation.json``. Ends the pipeline's
     MLflow run."""
     report = build_evaluation(lake, source)
-    path = report_path(lake)
+    path = lake.report_path("evaluation.json")
     path.write_text(json.dumps(report, indent=2))
-    _log_report(path, report)
+    oracle = ("oracle_auc", "oracle_business_cost")
+    metrics = {k: report[k] for k in oracle if report.get(k) is not None}
+    tracking.log_report(path, metrics, {"champion": report["champion"]})
     tracking.end_pipeline_run()
     return dg.MaterializeResult(
         metadata={
@@ -243,17 +209,21 @@ def evaluation_report(
 
 
 def build_evaluation(lake: DataLake, source: HomeCreditSource) -> dict[str, Any]:
-    """The evaluation report from what the upstream assets wrote to the lake."""
-    holdout = read_frame(lake, "holdout_set")
+    """The evaluation report from what the upstream assets wrote to the lake; the oracle's true
+    probabilities of synthetic data are read from the source, beside the generated tables."""
+    holdout = lake.read_frame("holdout_set")
     y = holdout[TARGET].to_numpy()
-    kind = data_kind(source)
+    models: dict[FeatureSet, ScoringModel] = {
+        s: ScoringModel.load(lake.champion_path(s)) for s in FEATURE_SETS
+    }
+    # The kind of data the champion learnt from, as its artefact recorded it at training.
+    kind = models["history"].data_kind
     truth = evaluation.truth_file(source.path) if kind == "synthetic" else None
     oracle = evaluation.oracle_figures(pd.read_csv(truth), holdout.index, y) if truth else None
-    resampling = json.loads(lake.path("reports", "resampling.json").read_text())
+    resampling = json.loads(lake.report_path("resampling.json").read_text())
     sections = {}
-    for feature_set in FEATURE_SETS:
-        record = json.loads(champion_record_path(lake, feature_set).read_text())
-        model = ScoringModel.load(champion_path(lake, feature_set))
+    for feature_set, model in models.items():
+        record = lake.champion_record(feature_set)
         proba = model.predict_proba(features_of(holdout))
         metrics = candidate_metrics(lake, feature_set)
         train_rows = int(metrics[record["champion"]].get("train_rows", 0))
@@ -275,16 +245,3 @@ def build_evaluation(lake: DataLake, source: HomeCreditSource) -> dict[str, Any]
     return evaluation.build_report(
         sections, data_kind=kind, oracle=oracle, extra={"resampling_experiment": resampling}
     )
-
-
-def _log_report(path: Path, report: dict[str, Any]) -> None:
-    """Attach the report and the oracle figures to the pipeline's parent MLflow run."""
-    if report.get("oracle_auc") is not None:
-        mlflow.log_metrics(
-            {
-                "oracle_auc": report["oracle_auc"],
-                "oracle_business_cost": report["oracle_business_cost"],
-            }
-        )
-    mlflow.set_tag("champion", report["champion"])
-    mlflow.log_artifact(str(path), artifact_path="reports")

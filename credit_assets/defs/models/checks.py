@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import dagster as dg
 import pandas as pd
 
-from credit_assets.defs.models.champion import champion_key, champion_record_path, report_path
+from credit_assets.defs.models.champion import champion_key
 from credit_assets.defs.resources import DataLake
 from credit_assets.features.feature_sets import FEATURE_SETS, FeatureSet
+from credit_assets.leakage import LEAKAGE_AUC
 from credit_assets.models.data import KEY, TARGET
 
 MAX_SINGLE_ROW_MS = 2.0
@@ -34,10 +34,6 @@ REPORT_KEYS = (
 )
 
 
-def _record(lake: DataLake, feature_set: FeatureSet) -> dict[str, Any]:
-    return json.loads(champion_record_path(lake, feature_set).read_text())
-
-
 def champion_checks(feature_set: FeatureSet) -> list[dg.AssetChecksDefinition]:
     """The gates of one feature set's champion, as checks on its asset."""
     asset = champion_key(feature_set)
@@ -52,7 +48,7 @@ def champion_checks(feature_set: FeatureSet) -> list[dg.AssetChecksDefinition]:
         ),
     )
     def beats_dummy(lake: DataLake) -> dg.AssetCheckResult:
-        gates = _record(lake, feature_set)["gates"]
+        gates = lake.champion_record(feature_set)["gates"]
         return dg.AssetCheckResult(
             passed=bool(gates["beats_baseline"]),
             metadata={k: gates[k] for k in ("cost_reduction", "auc_gain", "baseline_cost")},
@@ -62,10 +58,13 @@ def champion_checks(feature_set: FeatureSet) -> list[dg.AssetChecksDefinition]:
         asset=asset,
         name="champion_auc_plausible",
         blocking=True,
-        description="Leakage alarm: an AUC above 0.82 on this problem means a feature knows TARGET",
+        description=(
+            f"Leakage alarm: an AUC above {LEAKAGE_AUC} (default) on this problem means a feature"
+            " knows TARGET."
+        ),
     )
     def auc_plausible(lake: DataLake) -> dg.AssetCheckResult:
-        gates = _record(lake, feature_set)["gates"]
+        gates = lake.champion_record(feature_set)["gates"]
         return dg.AssetCheckResult(
             passed=not bool(gates["leakage_alarm"]),
             metadata={"leakage_alarm": gates["leakage_alarm"]},
@@ -77,7 +76,7 @@ def champion_checks(feature_set: FeatureSet) -> list[dg.AssetChecksDefinition]:
         description=f"Scoring one client takes under {MAX_SINGLE_ROW_MS} ms (median).",
     )
     def single_row_latency(lake: DataLake) -> dg.AssetCheckResult:
-        ms = float(_record(lake, feature_set)["single_row_predict_ms"])
+        ms = float(lake.champion_record(feature_set)["single_row_predict_ms"])
         return dg.AssetCheckResult(
             passed=ms < MAX_SINGLE_ROW_MS,
             severity=dg.AssetCheckSeverity.WARN,
@@ -97,7 +96,7 @@ champion_gates = [check for s in FEATURE_SETS for check in champion_checks(s)]
     description="Every application_test client scored exactly once, with a probability in [0, 1].",
 )
 def every_test_client_scored(lake: DataLake) -> dg.AssetCheckResult:
-    submission = pd.read_csv(lake.path("outputs", "submission.csv"))
+    submission = pd.read_csv(lake.output_path("submission.csv"))
     expected = pd.read_parquet(lake.raw_table("application_test"), columns=[KEY])[KEY]
     missing = int((~expected.isin(submission[KEY])).sum())
     duplicated = int(submission[KEY].duplicated().sum())
@@ -131,5 +130,5 @@ def report_problems(report: dict) -> list[str]:
 
 @dg.asset_check(asset="evaluation_report", description="The report follows its schema.")
 def evaluation_report_schema(lake: DataLake) -> dg.AssetCheckResult:
-    problems = report_problems(json.loads(report_path(lake).read_text()))
+    problems = report_problems(json.loads(lake.report_path("evaluation.json").read_text()))
     return dg.AssetCheckResult(passed=not problems, metadata={"problems": problems})

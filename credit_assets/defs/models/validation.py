@@ -1,7 +1,6 @@
 """The validation report of the champions, for a model-risk review."""
 
 import json
-from pathlib import Path
 
 import dagster as dg
 import numpy as np
@@ -9,21 +8,13 @@ import pandas as pd
 
 from credit_assets.code_version import code_version
 from credit_assets.defs.models.assets import GROUP
-from credit_assets.defs.models.champion import (
-    champion_key,
-    champion_path,
-    champion_record_path,
-    clients_to_score,
-    registered_name,
-)
-from credit_assets.defs.models.resources import MlflowTracking
-from credit_assets.defs.monitoring.resources import PredictionLogStore
+from credit_assets.defs.models.champion import champion_key
+from credit_assets.defs.prediction_log import PredictionLogStore
 from credit_assets.defs.resources import DataLake
-from credit_assets.defs.training.assets import read_frame
+from credit_assets.defs.tracking import MlflowTracking
 from credit_assets.features.feature_sets import FEATURE_SETS, FeatureSet
 from credit_assets.models import ScoringModel
 from credit_assets.models.fairness import GROUP_SOURCE_COLUMNS, group_labels
-from credit_assets.models.tracking import log_to_champion_run
 from credit_assets.models.validation_checks import report_problems
 from credit_assets.models.validation_html import report_html, report_markdown
 from credit_assets.models.validation_report import (
@@ -33,8 +24,8 @@ from credit_assets.models.validation_report import (
 )
 
 CHAMPIONS: tuple[FeatureSet, ...] = FEATURE_SETS
-"""Each champion validated, by feature set: ``champion_path`` and ``champion_record_path``
-say where its ``ScoringModel`` and its record are saved."""
+"""Each champion validated, by feature set: ``DataLake.champion_path`` and
+``DataLake.champion_record`` give its ``ScoringModel`` and its record."""
 _DEFAULTS = ValidationSettings()
 
 
@@ -55,12 +46,8 @@ class ValidationConfig(dg.Config):
         return ValidationSettings(**self.model_dump())
 
 
-def json_path(lake: DataLake) -> Path:
-    return lake.path("reports", "validation.json")
-
-
-def html_path(lake: DataLake) -> Path:
-    return lake.path("reports", "validation.html")
+JSON = "validation.json"
+HTML = "validation.html"
 
 
 def logged_scores(log: PredictionLogStore, version: str) -> np.ndarray:
@@ -95,12 +82,12 @@ def validation_report(
     ``reports/validation.json`` and a self-contained ``reports/validation.html``, attached to
     the champion's MLflow run (the tracking resource opens the pipeline's parent run, which
     ``evaluation_report``, downstream, closes)."""
-    holdout = read_frame(lake, "holdout_set")
-    training = read_frame(lake, "training_set")
-    test_clients = clients_to_score(lake)
+    holdout = lake.read_frame("holdout_set")
+    training = lake.read_frame("training_set")
+    test_clients = lake.clients_to_score()
     raw = pd.read_parquet(lake.raw_table("application_train"), columns=list(GROUP_SOURCE_COLUMNS))
     groups = group_labels(raw, holdout.index)
-    models = {kind: ScoringModel.load(champion_path(lake, kind)) for kind in CHAMPIONS}
+    models = {kind: ScoringModel.load(lake.champion_path(kind)) for kind in CHAMPIONS}
     inputs = {
         kind: ChampionInputs(
             model,
@@ -117,16 +104,15 @@ def validation_report(
     problems = report_problems(report)
     if problems:
         raise ValueError(f"the validation report does not add up: {problems}")
-    json_path(lake).write_text(json.dumps(report, indent=1, allow_nan=False))
-    html_path(lake).write_text(report_html(report), encoding="utf-8")
-    runs = {}
-    for kind in CHAMPIONS:
-        record = json.loads(champion_record_path(lake, kind).read_text())
-        runs[kind] = log_to_champion_run(
-            [json_path(lake), html_path(lake)],
-            record.get("registered_version"),
-            registered_name=registered_name(kind),
+    json_path, html_path = lake.report_path(JSON), lake.report_path(HTML)
+    json_path.write_text(json.dumps(report, indent=1, allow_nan=False))
+    html_path.write_text(report_html(report), encoding="utf-8")
+    runs = {
+        kind: tracking.attach_to_champion(
+            [json_path, html_path], lake.champion_record(kind).get("registered_version"), kind
         )
+        for kind in CHAMPIONS
+    }
     aucs = {
         f"{kind}_auc": round(s["discrimination"]["auc"]["estimate"], 4)
         for kind, s in report["champions"].items()
@@ -137,7 +123,7 @@ def validation_report(
             **aucs,
             "report": dg.MetadataValue.md(report_markdown(report)),
             "mlflow_runs": dg.MetadataValue.json(runs),
-            "html": dg.MetadataValue.path(str(html_path(lake))),
-            "json": dg.MetadataValue.path(str(json_path(lake))),
+            "html": dg.MetadataValue.path(str(html_path)),
+            "json": dg.MetadataValue.path(str(json_path)),
         }
     )

@@ -3,7 +3,6 @@
 import json
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -11,11 +10,9 @@ import pandas as pd
 import polars as pl
 
 from credit_assets.code_version import code_version
-from credit_assets.defs.features.assets import features_path, spec_path
-from credit_assets.defs.models.champion import champion_path
-from credit_assets.defs.monitoring.resources import PredictionLogStore
-from credit_assets.defs.resources import DataLake, HomeCreditSource
-from credit_assets.defs.training.assets import data_kind
+from credit_assets.defs.lineage import data_kind
+from credit_assets.defs.prediction_log import PredictionLogStore
+from credit_assets.defs.resources import DataLake
 from credit_assets.features.common import KEY
 from credit_assets.features.serving import FeatureSpec
 from credit_assets.models.scoring_model import ScoringModel
@@ -49,19 +46,14 @@ class DriftConfig(dg.Config):
     seed: int = 42
 
 
-def json_path(lake: DataLake) -> Path:
-    return lake.path("reports", "drift.json")
-
-
-def html_path(lake: DataLake) -> Path:
-    return lake.path("reports", "drift.html")
+JSON = "drift.json"
+HTML = "drift.html"
 
 
 def population(lake: DataLake, table: str, max_rows: int, seed: int) -> pd.DataFrame:
     """Client features of the clients of one application table, at most ``max_rows``."""
     ids = pl.read_parquet(lake.raw_table(table), columns=[KEY]).lazy()
-    path = features_path(lake, "client_features")
-    frame = pl.scan_parquet(path).join(ids, on=KEY, how="semi").collect()
+    frame = pl.scan_parquet(lake.features_path()).join(ids, on=KEY, how="semi").collect()
     if frame.height > max_rows:
         frame = frame.sample(max_rows, seed=seed)
     return frame.drop(KEY).to_pandas()
@@ -69,7 +61,7 @@ def population(lake: DataLake, table: str, max_rows: int, seed: int) -> pd.DataF
 
 def champion_importance(lake: DataLake) -> tuple[dict[str, float] | None, str | None]:
     """The champion's feature importance as shares of its total, and which model gave it."""
-    path = champion_path(lake)
+    path = lake.champion_path()
     if not path.exists():
         return None, None
     model = ScoringModel.load(path)
@@ -82,7 +74,7 @@ def champion_importance(lake: DataLake) -> tuple[dict[str, float] | None, str | 
 
 def known_clients(lake: DataLake, ids: list[int], columns: list[str]) -> pd.DataFrame:
     """The features of known clients, one row per request (a client asked twice counts twice)."""
-    table = pl.read_parquet(features_path(lake, "client_features"), columns=[KEY, *columns])
+    table = pl.read_parquet(lake.features_path(), columns=[KEY, *columns])
     requested = pl.DataFrame({KEY: ids}, schema={KEY: table.schema[KEY]})
     return requested.join(table, on=KEY, how="inner").drop(KEY).to_pandas()
 
@@ -107,7 +99,7 @@ def compare_requests(
     records = log.log().inputs(config.max_rows, scored_on, LIVE)
     if not records:
         return report.not_judged("the logged predictions kept no inputs", logged=logged)
-    spec = FeatureSpec.load(spec_path(lake))
+    spec = FeatureSpec.load(lake.spec_path())
     columns = application_columns(spec)
     applications, known = split_requests(records)
     parts = [request_features(applications, spec)] if applications else []
@@ -127,9 +119,9 @@ def compare_requests(
     kinds={"html", "json"},
 )
 def drift_report(
+    context: dg.AssetExecutionContext,
     config: DriftConfig,
     lake: DataLake,
-    source: HomeCreditSource,
     prediction_log: PredictionLogStore,
 ) -> dg.MaterializeResult:
     """How far the population being scored has moved from the clients the model learnt from:
@@ -153,14 +145,15 @@ def drift_report(
     }
     summary = {
         "reference": "training clients",
-        "data_kind": data_kind(source),
+        "data_kind": data_kind(context.instance),
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "importance_source": importance_source,
         "psi_threshold": drift.PSI_SIGNIFICANT,
         "comparisons": comparisons,
     }
-    json_path(lake).write_text(json.dumps(summary, indent=1))
-    html_path(lake).write_text(report.report_html(summary), encoding="utf-8")
+    json_path, html_path = lake.report_path(JSON), lake.report_path(HTML)
+    json_path.write_text(json.dumps(summary, indent=1))
+    html_path.write_text(report.report_html(summary), encoding="utf-8")
     drifting = {n: c["drifted_main_features"] for n, c in comparisons.items() if c["judged"]}
     return dg.MaterializeResult(
         metadata={
@@ -176,7 +169,7 @@ def drift_report(
             "application_only_requests_judged": comparisons[APPLICATION_REQUESTS]["judged"],
             "seconds": round(time.perf_counter() - started, 2),
             "report": dg.MetadataValue.md(report.report_markdown(summary)),
-            "html": dg.MetadataValue.path(str(html_path(lake))),
-            "json": dg.MetadataValue.path(str(json_path(lake))),
+            "html": dg.MetadataValue.path(str(html_path)),
+            "json": dg.MetadataValue.path(str(json_path)),
         }
     )

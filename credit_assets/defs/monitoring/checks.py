@@ -6,7 +6,7 @@ import json
 
 import dagster as dg
 
-from credit_assets.defs.monitoring.assets import json_path
+from credit_assets.defs.monitoring.assets import JSON
 from credit_assets.defs.resources import DataLake
 from credit_assets.monitoring.drift import PSI_SIGNIFICANT
 
@@ -21,7 +21,7 @@ from credit_assets.monitoring.drift import PSI_SIGNIFICANT
     ),
 )
 def main_features_stable(lake: DataLake) -> dg.AssetCheckResult:
-    summary = json.loads(json_path(lake).read_text())
+    summary = json.loads(lake.report_path(JSON).read_text())
     judged = {n: c for n, c in summary["comparisons"].items() if c["judged"]}
     drifting = {n: c["drifted_main_features"] for n, c in judged.items()}
     worst = {

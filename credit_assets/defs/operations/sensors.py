@@ -1,17 +1,13 @@
 """The failure report: every failed run is logged and appended to ``reports/failures.jsonl``."""
 
-from pathlib import Path
-
 import dagster as dg
 from dagster_shared.error import SerializableErrorInfo
 
 from credit_assets.defs.resources import DataLake
 from credit_assets.monitoring.failures import append_jsonl, failure_record
 
-
-def failures_path(lake: DataLake) -> Path:
-    """The JSON-lines file of failed runs under the lake."""
-    return lake.path("reports", "failures.jsonl")
+FAILURES = "failures.jsonl"
+"""The JSON-lines report of failed runs under the lake."""
 
 
 def root_cause(error: SerializableErrorInfo | None) -> str:
@@ -37,7 +33,7 @@ def report_failed_runs(context: dg.RunFailureSensorContext, lake: DataLake) -> N
         for event in context.get_step_failure_events()
     }
     record = failure_record(run.run_id, run.job_name, context.failure_event.message or "", errors)
-    path = failures_path(lake)
+    path = lake.report_path(FAILURES)
     append_jsonl(path, record)
     context.log.error(
         f"run {run.run_id} of {run.job_name} failed: {record['step_errors'] or record['message']}"

@@ -5,12 +5,11 @@ from __future__ import annotations
 import dagster as dg
 
 from credit_assets.defs.resources import DataLake
-from credit_assets.defs.training.assets import read_frame
+from credit_assets.leakage import LEAKAGE_AUC
 from credit_assets.models import contracts
 from credit_assets.models.data import TARGET
 
 MAX_RATE_GAP = 0.005
-LEAK_AUC = 0.9
 
 
 @dg.asset_check(
@@ -21,7 +20,7 @@ LEAK_AUC = 0.9
 )
 def holdout_disjoint_from_training(lake: DataLake) -> dg.AssetCheckResult:
     shared = contracts.shared_clients(
-        read_frame(lake, "training_set"), read_frame(lake, "holdout_set")
+        lake.read_frame("training_set"), lake.read_frame("holdout_set")
     )
     return dg.AssetCheckResult(passed=shared == 0, metadata={"shared_clients": shared})
 
@@ -33,7 +32,7 @@ def holdout_disjoint_from_training(lake: DataLake) -> dg.AssetCheckResult:
     description=f"Training and holdout default rates differ by at most {MAX_RATE_GAP}.",
 )
 def holdout_stratified(lake: DataLake) -> dg.AssetCheckResult:
-    train, holdout = read_frame(lake, "training_set"), read_frame(lake, "holdout_set")
+    train, holdout = lake.read_frame("training_set"), lake.read_frame("holdout_set")
     gap = contracts.default_rate_gap(train, holdout)
     return dg.AssetCheckResult(passed=gap <= MAX_RATE_GAP, metadata={"rate_gap": round(gap, 6)})
 
@@ -41,12 +40,12 @@ def holdout_stratified(lake: DataLake) -> dg.AssetCheckResult:
 @dg.asset_check(
     asset="training_set",
     blocking=True,
-    description=f"No single feature separates defaulters with AUC above {LEAK_AUC} (a leak).",
+    description=f"No single feature separates defaulters with AUC above {LEAKAGE_AUC} (a leak).",
 )
 def no_single_feature_leak(lake: DataLake) -> dg.AssetCheckResult:
-    aucs = contracts.single_feature_aucs(read_frame(lake, "training_set"))
+    aucs = contracts.single_feature_aucs(lake.read_frame("training_set"))
     top = aucs.head(5).round(4).to_dict()
-    leaking = [str(name) for name, auc in aucs.items() if auc > LEAK_AUC]
+    leaking = [str(name) for name, auc in aucs.items() if auc > LEAKAGE_AUC]
     return dg.AssetCheckResult(
         passed=not leaking,
         metadata={"top_single_feature_aucs": top, "leaking": leaking},
@@ -63,7 +62,7 @@ def no_single_feature_leak(lake: DataLake) -> dg.AssetCheckResult:
     ),
 )
 def balanced_and_from_training(lake: DataLake) -> dg.AssetCheckResult:
-    balanced, train = read_frame(lake, "balanced_training_set"), read_frame(lake, "training_set")
+    balanced, train = lake.read_frame("balanced_training_set"), lake.read_frame("training_set")
     positives = int(balanced[TARGET].sum())
     negatives = len(balanced) - positives
     outside = len(balanced) - contracts.shared_clients(balanced, train)

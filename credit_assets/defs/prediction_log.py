@@ -1,4 +1,5 @@
-"""The prediction log the service appends to, as a typed resource."""
+"""The prediction log the service appends to, as a typed resource (read by the validation and
+drift reports)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,24 @@
+"""What the raw layer published about the data, read back by the stages downstream of it."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+KIND_FROM = dg.AssetKey("application_train")
+"""The raw asset whose ``source_kind`` metadata says whether the data is synthetic."""
+
+
+def data_kind(instance: dg.DagsterInstance) -> str:
+    """``synthetic`` or ``real``, as the latest ingestion of ``application_train`` recorded it.
+
+    Args:
+        instance: The Dagster instance the run reads its event log from (``context.instance``).
+
+    Returns:
+        The ``source_kind`` the raw asset published, or ``unknown`` when no materialisation of
+        it (or none with that metadata) is recorded on this instance.
+    """
+    event = instance.get_latest_materialization_event(KIND_FROM)
+    materialization = event.asset_materialization if event is not None else None
+    kind = materialization.metadata.get("source_kind") if materialization is not None else None
+    return str(kind.value) if isinstance(kind, dg.TextMetadataValue) else "unknown"
