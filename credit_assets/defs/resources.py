@@ -11,6 +11,7 @@ included: it imports no pipeline logic, so a change to the models does not re-in
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -72,9 +73,13 @@ class DataLake(dg.ConfigurableResource):
         """A modelling frame: ``training_set``, ``holdout_set`` or ``balanced_training_set``."""
         return self.path("training", f"{name}.parquet")
 
-    def read_frame(self, name: str) -> pd.DataFrame:
-        """A modelling frame (client features and TARGET), indexed by ``SK_ID_CURR``."""
-        return pd.read_parquet(self.frame_path(name))
+    def read_frame(self, name: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """A modelling frame (client features and TARGET), indexed by ``SK_ID_CURR``; only
+        ``columns`` when given (a check of keys and labels reads a few MB, not the full-scale
+        table's 700 MB)."""
+        return pd.read_parquet(
+            self.frame_path(name), columns=None if columns is None else list(columns)
+        )
 
     def clients_to_score(self) -> pd.DataFrame:
         """Client features of every ``application_test`` client, indexed by ``SK_ID_CURR``."""

@@ -10,6 +10,8 @@ from credit_assets.models import contracts
 from credit_assets.models.data import TARGET
 
 MAX_RATE_GAP = 0.005
+LABELS = [TARGET]
+"""What the checks of keys and labels read (the index, SK_ID_CURR, comes with it)."""
 
 
 @dg.asset_check(
@@ -20,7 +22,7 @@ MAX_RATE_GAP = 0.005
 )
 def holdout_disjoint_from_training(lake: DataLake) -> dg.AssetCheckResult:
     shared = contracts.shared_clients(
-        lake.read_frame("training_set"), lake.read_frame("holdout_set")
+        lake.read_frame("training_set", LABELS), lake.read_frame("holdout_set", LABELS)
     )
     return dg.AssetCheckResult(passed=shared == 0, metadata={"shared_clients": shared})
 
@@ -32,7 +34,8 @@ def holdout_disjoint_from_training(lake: DataLake) -> dg.AssetCheckResult:
     description=f"Training and holdout default rates differ by at most {MAX_RATE_GAP}.",
 )
 def holdout_stratified(lake: DataLake) -> dg.AssetCheckResult:
-    train, holdout = lake.read_frame("training_set"), lake.read_frame("holdout_set")
+    train = lake.read_frame("training_set", LABELS)
+    holdout = lake.read_frame("holdout_set", LABELS)
     gap = contracts.default_rate_gap(train, holdout)
     return dg.AssetCheckResult(passed=gap <= MAX_RATE_GAP, metadata={"rate_gap": round(gap, 6)})
 
@@ -62,7 +65,8 @@ def no_single_feature_leak(lake: DataLake) -> dg.AssetCheckResult:
     ),
 )
 def balanced_and_from_training(lake: DataLake) -> dg.AssetCheckResult:
-    balanced, train = lake.read_frame("balanced_training_set"), lake.read_frame("training_set")
+    balanced = lake.read_frame("balanced_training_set", LABELS)
+    train = lake.read_frame("training_set", LABELS)
     positives = int(balanced[TARGET].sum())
     negatives = len(balanced) - positives
     outside = len(balanced) - contracts.shared_clients(balanced, train)
