@@ -122,6 +122,7 @@ class Explainer:
                 plots.as_html(gauge), text.score_summary(explanation, f"Client {sk_id}")
             ),
             why=text.reason_codes(explanation)
+            + (text.scorecard_points(explanation.points) if explanation.points else "")
             + plots.as_html(
                 chart, "How each reason (related features together) moves this client's risk."
             ),

@@ -28,6 +28,7 @@ from credit_assets.models import ScoringModel
 from credit_assets.serving import bundle, whatif
 from credit_assets.serving.bundle import ModelCard
 from credit_assets.serving.history import HistoryRules
+from credit_assets.serving.points import scorecard_points
 from credit_assets.serving.refusals import ModelReasons, published_codes
 from credit_assets.serving.schemas import (
     Application,
@@ -237,6 +238,7 @@ class Scorer:
             reasons=reasons,
             other=found.other,
             groups=explainer.explain(frame),
+            points=scorecard_points(model, frame, self.descriptions),
         )
 
     def reason_codes(self) -> list[ReasonCodeInfo]:

@@ -184,6 +184,16 @@ def scorer(
 
 
 @pytest.fixture(scope="session")
+def scorecard_scorer(scorer: Scorer, lake: DataLake) -> Scorer:
+    """The service's scorer with a quickly trained points scorecard as its history champion
+    (the same known clients, descriptions and card)."""
+    card = train_quickly(lake, "scorecard")
+    return Scorer(
+        card, scorer.clients, scorer.spec, scorer.categories, scorer.descriptions, scorer.card
+    )
+
+
+@pytest.fixture(scope="session")
 def features(lake: DataLake) -> pd.DataFrame:
     """The client feature table, indexed by SK_ID_CURR."""
     return pd.read_parquet(features_path(lake)).set_index(KEY)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 
@@ -71,6 +72,32 @@ def test_a_refused_client_reads_their_reason_codes_above_a_grouped_waterfall(
     rest = abs(sum(g.contribution for g in groups[len(bars) :]))
     assert rest <= min(abs(g.contribution) for g in bars)
     assert "all other reasons together" in _alts(view.why)[0]
+
+
+def test_a_scorecard_champion_shows_the_clients_points_against_the_cutoff(
+    explainer: Explainer, scorecard_scorer: Scorer, ids: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    refused = next(p for p in scorecard_scorer.predict_ids(ids) if p.decision == "refused")
+    sk_id = refused.sk_id_curr or 0
+    answer = scorecard_scorer.explain(ExplainRequest(sk_id_curr=sk_id, top_k=10))
+    # The page shows what the API answers: here, a scorecard's answer.
+    monkeypatch.setattr(explainer.api, "explain", lambda _sk_id, _top_k: answer)
+    view = explainer.client(str(sk_id))
+    points = answer.points
+    assert points is not None
+    assert _field(view.why, "points-total") == f"{points.total:.1f}"
+    assert _field(view.why, "points-cutoff") == f"{points.cutoff:.1f}"
+    assert "at or below the cut-off" in view.why
+    rows = re.findall(r"<tr><th scope='row'>([^<]+)</th><td>([^<]+)</td><td>([^<]+)</td>", view.why)
+    by_lost = sorted(points.features, key=lambda p: -p.lost)
+    assert rows == [(html.escape(p.name), html.escape(p.bin), f"{p.points:.1f}") for p in by_lost]
+    said = re.findall(r'<li data-code="(\w+)">', view.why)
+    assert said == [r.code for r in answer.reason_codes] and said
+    assert view.why.index("reason-codes") < view.why.index("scorecard-points")
+
+
+def test_other_models_show_no_points(explainer: Explainer, ids: list[int]) -> None:
+    assert "scorecard-points" not in explainer.client(str(ids[0])).why
 
 
 def test_an_unknown_client_is_a_clear_message(explainer: Explainer) -> None:
