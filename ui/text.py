@@ -185,6 +185,21 @@ def model_card(info: ModelInfo) -> str:
     return f"| Fact | Value |\n|---|---|\n{body}"
 
 
+def validation_note(carried: bool) -> str:
+    """What the Model tab says about the validation report (Markdown)."""
+    if not carried:
+        return (
+            "**Validation report:** not in this model. It was packaged before the pipeline "
+            "validated this champion (or by a version that did not carry the report): package "
+            "the champion again after the validation report is made to offer it here."
+        )
+    return (
+        "**Validation report:** the champion's validation for a model-risk review "
+        "(discrimination with intervals, calibration, stability, outcomes by group, model "
+        "card). Download it below and open it in a browser."
+    )
+
+
 CSS = """
 .synthetic-banner { border: 3px solid #7a5c00; background: #fff3c4; color: #1f1f1f;
   padding: 0.6em 0.9em; border-radius: 6px; font-size: 1.05em; }

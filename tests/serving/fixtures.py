@@ -32,6 +32,7 @@ import pytest
 from credit_assets.defs.deployment.assets import credit_scorer_bento, served_model
 from credit_assets.defs.deployment.resources import BentoStore, ModelRegistry
 from credit_assets.defs.models.champion import champion_path, champion_record_path
+from credit_assets.defs.models.validation import html_path, json_path
 from credit_assets.defs.resources import DataLake
 from credit_assets.defs.training.assets import features_path
 from credit_assets.features.build import build_all
@@ -148,7 +149,9 @@ def save_application_only_champion(lake: DataLake) -> ScoringModel:
 def deployment(
     serving_env: Path, lake: DataLake, champion: ScoringModel
 ) -> dg.ExecuteInProcessResult:
-    """The deployment assets run on the champion: BentoML model and Bento in the session home."""
+    """The deployment assets run on the champion: BentoML model and Bento in the session home,
+    with a stand-in validation report of the champion (the real one is tested in tests/models)."""
+    write_validation_report(lake, champion.version)
     return dg.materialize(
         [served_model, credit_scorer_bento],
         resources={
@@ -156,6 +159,17 @@ def deployment(
             "bento_store": BentoStore(home=str(serving_env)),
             "registry": ModelRegistry(tracking_uri=f"sqlite:///{serving_env.parent}/mlflow.db"),
         },
+    )
+
+
+def write_validation_report(lake: DataLake, version: str) -> None:
+    """A small validation report of the history champion ``version``, where the pipeline's
+    ``validation_report`` writes it."""
+    report = {"champions": {"history": {"model": {"version": version}}}}
+    json_path(lake).write_text(json.dumps(report))
+    html_path(lake).write_text(
+        f"<!doctype html><title>Validation report</title><h1>Validation of {version}</h1>",
+        encoding="utf-8",
     )
 
 
@@ -188,9 +202,8 @@ def scorecard_scorer(scorer: Scorer, lake: DataLake) -> Scorer:
     """The service's scorer with a quickly trained points scorecard as its history champion
     (the same known clients, descriptions and card)."""
     card = train_quickly(lake, "scorecard")
-    return Scorer(
-        card, scorer.clients, scorer.spec, scorer.categories, scorer.descriptions, scorer.card
-    )
+    categories = {field: sorted(known) for field, known in scorer.categories.items()}
+    return Scorer(card, scorer.clients, scorer.spec, categories, scorer.descriptions, scorer.card)
 
 
 @pytest.fixture(scope="session")

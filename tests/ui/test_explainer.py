@@ -11,9 +11,10 @@ import pytest
 
 from credit_assets.defs.resources import DataLake
 from credit_assets.kaggle import DAYS_SENTINEL
+from credit_assets.models import ScoringModel
 from credit_assets.serving.schemas import ExplainRequest, PredictRequest
 from credit_assets.serving.scorer import Scorer
-from ui import fields
+from ui import fields, text
 from ui.explainer import Explainer, Problem, grouped_bars, parse_id
 from ui.plots import percent
 
@@ -98,6 +99,15 @@ def test_a_scorecard_champion_shows_the_clients_points_against_the_cutoff(
 
 def test_other_models_show_no_points(explainer: Explainer, ids: list[int]) -> None:
     assert "scorecard-points" not in explainer.client(str(ids[0])).why
+
+
+def test_the_model_tab_offers_the_validation_report_or_says_it_is_not_there(
+    explainer: Explainer, champion: ScoringModel
+) -> None:
+    report = explainer.validation_file
+    assert report is not None and champion.version in report.read_text()
+    assert "Download it below" in text.validation_note(carried=True)
+    assert "not in this model" in text.validation_note(carried=False)
 
 
 def test_an_unknown_client_is_a_clear_message(explainer: Explainer) -> None:

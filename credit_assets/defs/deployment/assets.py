@@ -9,12 +9,14 @@ from credit_assets import settings
 from credit_assets.code_version import code_version
 from credit_assets.defs.deployment.resources import BentoStore, ModelRegistry
 from credit_assets.defs.models.champion import champion_path, champion_record_path
+from credit_assets.defs.models.validation import html_path, json_path
 from credit_assets.defs.resources import DataLake
 from credit_assets.defs.training.assets import features_path
 from credit_assets.serving.packaging import (
     BENTO_INCLUDE,
     BENTO_NAME,
     MODEL_NAME,
+    ValidationFiles,
     build_bento,
     save_model,
 )
@@ -32,7 +34,12 @@ def _megabytes(folder: Path) -> float:
 @dg.asset(
     group_name=GROUP,
     code_version=CODE_VERSION,
-    deps=["champion_model", "application_only_champion_model", "client_features"],
+    deps=[
+        "champion_model",
+        "application_only_champion_model",
+        "client_features",
+        "validation_report",
+    ],
     kinds={"bentoml"},
 )
 def served_model(
@@ -45,16 +52,19 @@ def served_model(
     the history champion and of the application-only one, the known clients' feature rows
     (exactly the champion's columns), readable feature descriptions, the categories of the
     application fields and the model cards; labelled with the champion version, candidate, data
-    kind, training date and MLflow run."""
+    kind, training date and MLflow run. The validation report (``reports/validation.html`` and
+    ``.json``) travels with it when it validates this champion version: the service serves it
+    at ``/validation`` and the explainer's Model tab offers it."""
     record = json.loads(champion_record_path(lake).read_text())
     registered = record.get("registered_version")
-    tag, card = save_model(
+    tag, card, validation = save_model(
         champion_path(lake),
         features_path(lake),
         labels={"dagster_run_id": context.run_id},
         mlflow_run_id=registry.run_id(registered),
         registered_version=registered,
         application_champion=champion_path(lake, "application_only"),
+        validation=ValidationFiles(html_path(lake), json_path(lake)),
     )
     folder = Path(bento_store.home) / "models" / tag.replace(":", "/")
     return dg.MaterializeResult(
@@ -70,6 +80,7 @@ def served_model(
             "features": card.feature_count,
             "known_clients": card.known_clients,
             "mlflow_run_id": card.mlflow_run_id or "not registered",
+            "validation_report": validation,
             "size_mb": _megabytes(folder),
             "path": dg.MetadataValue.path(str(folder)),
         }
