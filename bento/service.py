@@ -5,6 +5,7 @@ POST /predict        {"sk_id_curr": 100002} or {"application": {...raw Kaggle fi
 POST /predict_batch  {"sk_id_curr": [...]} or {"applications": [...]} (10,000 ids, 1,000 apps),
                      the latter optionally with {"histories": [...]}: one history or null each
 POST /explain        {"sk_id_curr": 100002, "top_k": 10}: exact contributions with descriptions
+                     (and a scorecard's points per feature, total and cut-off)
 POST /what_if        {"sk_id_curr": 100002, "changes": {"EXT_SOURCE_3": 0.2}}: score before/after
 POST /application    {"sk_id_curr": 100002}: the raw application fields the client's row keeps
 POST /client_features  {"sk_id_curr": [...], "features": [...]}: known clients' feature values

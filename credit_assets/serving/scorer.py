@@ -216,7 +216,8 @@ class Scorer:
         )
 
     def explain(self, request: ExplainRequest) -> Explanation:
-        """The ``top_k`` features pushing the client's score most, with their values."""
+        """The ``top_k`` features pushing the client's score most, with their values (and, when
+        a points scorecard scored the client, their points per card feature)."""
         frame, ids, wanted = self._client(request)
         model, scored_on = self.model_for(wanted)
         found = model.explain(frame, top_k=request.top_k)[0]

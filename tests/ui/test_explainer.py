@@ -66,7 +66,8 @@ def test_a_refused_client_reads_their_reason_codes_above_a_grouped_waterfall(
     refused = next(p for p in scorer.predict_ids(ids) if p.decision == "refused")
     view = explainer.client(str(refused.sk_id_curr))
     shown = re.findall(r'<li data-code="(\w+)"><strong>\w+</strong> ([^<]+)</li>', view.why)
-    assert shown == [(r.code, r.text) for r in refused.reason_codes] and shown
+    said = [(code, html.unescape(sentence)) for code, sentence in shown]
+    assert said == [(r.code, r.text) for r in refused.reason_codes] and said
     assert view.why.index("reason-codes") < view.why.index("<img")
     groups = scorer.explain(ExplainRequest(sk_id_curr=refused.sk_id_curr, top_k=10)).groups
     bars = grouped_bars(groups)
