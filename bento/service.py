@@ -5,6 +5,7 @@ POST /predict        {"sk_id_curr": 100002} or {"application": {...raw Kaggle fi
 POST /predict_batch  {"sk_id_curr": [...]} or {"applications": [...]} (10,000 ids, 1,000 apps),
                      the latter optionally with {"histories": [...]}: one history or null each
 POST /explain        {"sk_id_curr": 100002, "top_k": 10}: exact contributions with descriptions
+                     (and a scorecard's points per feature, total and cut-off)
 POST /what_if        {"sk_id_curr": 100002, "changes": {"EXT_SOURCE_3": 0.2}}: score before/after
 POST /application    {"sk_id_curr": 100002}: the raw application fields the client's row keeps
 POST /client_features  {"sk_id_curr": [...], "features": [...]}: known clients' feature values
@@ -12,6 +13,7 @@ POST /population     {"features": [...], "size": 3000, "seed": 0}: a sample of k
 GET  /features       the model's features (description, importance) and the known categories
 GET  /model_info     name, version, metrics, threshold, dates, feature count, data kind
 GET  /reason_codes   every reason code a refusal can carry, with its title and sentence
+GET  /validation     the champion's validation report (HTML; /validation.json its figures)
 GET  /docs.json      the OpenAPI document: request, answer and error bodies as served
 GET  /ui             the explainer for credit officers (the ``explainer`` service, forwarded)
 GET  /livez /readyz /metrics  BentoML's health and Prometheus endpoints
@@ -42,6 +44,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import bentoml
 from fastapi import FastAPI
+from fastapi.responses import FileResponse, JSONResponse, Response
 
 from bento.explainer import Explainer, served_address
 
@@ -53,7 +56,14 @@ with bentoml.importing():
     from credit_assets.serving.contract import HEADER_ORIGINS, ORIGIN_HEADER, document
     from credit_assets.serving.errors import UnknownClientError
     from credit_assets.serving.guard import RequestGuard
-    from credit_assets.serving.packaging import MODEL_NAME, serving_requirements
+    from credit_assets.serving.packaging import (
+        MODEL_NAME,
+        REPORT_TYPES,
+        VALIDATION_DATA,
+        VALIDATION_REPORT,
+        carried_report,
+        serving_requirements,
+    )
     from credit_assets.serving.schemas import (
         BatchPrediction,
         BatchRequest,
@@ -207,6 +217,24 @@ class CreditScorer:
     def reason_codes_page(self) -> list[ReasonCodeInfo]:
         """``GET /reason_codes``: the codes refusals carry, with their titles and sentences."""
         return self.scorer.reason_codes()
+
+    @web.get("/validation", response_class=FileResponse)
+    def validation_report(self) -> Response:
+        """``GET /validation``: the champion's validation report, a self-contained HTML page
+        (404 in words when the model was packaged without it)."""
+        return self._report(VALIDATION_REPORT)
+
+    @web.get("/validation.json", response_class=FileResponse)
+    def validation_data(self) -> Response:
+        """``GET /validation.json``: the figures of the validation report."""
+        return self._report(VALIDATION_DATA)
+
+    def _report(self, name: str) -> Response:
+        try:
+            path = carried_report(Path(self.champion.path), name)
+        except FileNotFoundError as missing:
+            return JSONResponse({"error": f"{missing} ({self.champion.tag})"}, status_code=404)
+        return FileResponse(path, media_type=REPORT_TYPES[name])
 
     # Served by `web`, whose routes match before BentoML's own /docs.json.
     @web.get("/docs.json", include_in_schema=False)

@@ -102,6 +102,17 @@ def build(explainer: Explainer) -> gr.Blocks:
                 new_result = gr.HTML(elem_id="new-result")
             with gr.Tab("Model", id="model"):
                 gr.Markdown(text.model_card(info), elem_id="model-card")
+                report = explainer.validation_file
+                gr.Markdown(text.validation_note(report is not None), elem_id="validation-note")
+                if report is not None:
+                    # Served through the page, behind its sign-in: a browser cannot send the
+                    # API key the scorer's own /validation asks for.
+                    gr.File(
+                        str(report),
+                        label="Validation report (HTML)",
+                        interactive=False,
+                        elem_id="validation-report",
+                    )
 
         def look(typed: str, chosen: str, across: str, up: str) -> list[Any]:
             try:

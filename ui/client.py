@@ -88,6 +88,15 @@ class ScorerApi:
         body = {"features": features, "size": size, "seed": seed}
         return PopulationSample.model_validate(self._call("POST", "/population", body))
 
+    def validation_report(self) -> str | None:
+        """The served champion's validation report (HTML), ``None`` when the model carries
+        none."""
+        answer = self.http.get("/validation", headers=self.headers)
+        if answer.status_code == 404:
+            return None
+        answer.raise_for_status()
+        return answer.text
+
     def _call(self, method: str, path: str, body: Any = None) -> Any:
         answer = self.http.request(method, path, json=body, headers=self.headers)
         if answer.status_code == 404:

@@ -14,9 +14,12 @@ explanations marked ``explainer``, what-ifs ``what_if``: neither counts as live 
 from __future__ import annotations
 
 import json
+import re
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -122,6 +125,7 @@ class Explainer:
                 plots.as_html(gauge), text.score_summary(explanation, f"Client {sk_id}")
             ),
             why=text.reason_codes(explanation)
+            + (text.scorecard_points(explanation.points) if explanation.points else "")
             + plots.as_html(
                 chart, "How each reason (related features together) moves this client's risk."
             ),
@@ -135,6 +139,18 @@ class Explainer:
         ranked = self.ranked[:TOP_IMPORTANCE]
         chart = plots.importance([f.description for f in ranked], [f.importance for f in ranked])
         return plots.as_html(chart, "What the model relies on most, over all clients.")
+
+    @cached_property
+    def validation_file(self) -> Path | None:
+        """The served champion's validation report as a file the page offers for download
+        (through the page's own sign-in), or ``None`` when the model carries none."""
+        report = self.api.validation_report()
+        if report is None:
+            return None
+        version = re.sub(r"[^\w.-]", "_", self.info.version) or "model"
+        path = Path(tempfile.mkdtemp(prefix="explainer-")) / f"validation-{version}.html"
+        path.write_text(report, encoding="utf-8")
+        return path
 
     def compare(self, sk_id: int | None, feature: str) -> str:
         """The feature's distribution over all clients and similar ones, the client marked."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-from credit_assets.serving.schemas import ModelInfo, Prediction
+from credit_assets.serving.schemas import ModelInfo, Prediction, ScorecardPoints
 from ui.plots import percent
 
 DECISIONS = {"accepted": "✓ Accepted", "refused": "✗ Refused"}
@@ -99,6 +99,29 @@ def reason_codes(prediction: Prediction) -> str:
     )
 
 
+def scorecard_points(points: ScorecardPoints) -> str:
+    """A points scorecard's score: the total against the cut-off, then each feature's bin and
+    points, the features that gave away the most points against their best bin first (where a
+    refusal's reasons come from)."""
+    side = "at or below" if points.total <= points.cutoff else "above"
+    rows = "".join(
+        f"<tr><th scope='row'>{html.escape(p.name)}</th><td>{html.escape(p.bin)}</td>"
+        f"<td>{p.points:.1f}</td><td>{p.lost:.1f}</td></tr>"
+        for p in sorted(points.features, key=lambda p: -p.lost)
+    )
+    return (
+        '<div class="scorecard-points" role="status"><p><strong>Points scorecard</strong>: '
+        f'this client scores <strong data-field="points-total">{points.total:.1f}</strong> '
+        f"points, {side} the cut-off of "
+        f'<strong data-field="points-cutoff">{points.cutoff:.1f}</strong> points (applications '
+        "with the cut-off or fewer points are refused; more points, lower risk).</p><table>"
+        "<caption>The client's points per feature, most points given away first</caption><tr>"
+        "<th scope='col'>Feature</th><th scope='col'>Client's bin</th><th scope='col'>Points"
+        "</th><th scope='col'>Points below the feature's best bin</th></tr>"
+        f"{rows}</table></div>"
+    )
+
+
 def side_by_side(first: str, second: str) -> str:
     """Two blocks next to each other, wrapping on a narrow screen."""
     return (
@@ -162,6 +185,21 @@ def model_card(info: ModelInfo) -> str:
     return f"| Fact | Value |\n|---|---|\n{body}"
 
 
+def validation_note(carried: bool) -> str:
+    """What the Model tab says about the validation report (Markdown)."""
+    if not carried:
+        return (
+            "**Validation report:** not in this model. It was packaged before the pipeline "
+            "validated this champion (or by a version that did not carry the report): package "
+            "the champion again after the validation report is made to offer it here."
+        )
+    return (
+        "**Validation report:** the champion's validation for a model-risk review "
+        "(discrimination with intervals, calibration, stability, outcomes by group, model "
+        "card). Download it below and open it in a browser."
+    )
+
+
 CSS = """
 .synthetic-banner { border: 3px solid #7a5c00; background: #fff3c4; color: #1f1f1f;
   padding: 0.6em 0.9em; border-radius: 6px; font-size: 1.05em; }
@@ -169,9 +207,10 @@ CSS = """
   background: #fdf0e8; color: #1f1f1f; }
 .explainer-message[role=status] { border-left: 6px solid #005b8f; padding: 0.3em 0.8em;
   background: #eaf3fa; color: #1f1f1f; }
-.score-summary, .what-if, .reason-codes { font-size: 1.1em; }
-.what-if table { border-collapse: collapse; }
-.what-if th, .what-if td { border: 1px solid #595959; padding: 0.2em 0.6em; }
+.score-summary, .what-if, .reason-codes, .scorecard-points { font-size: 1.1em; }
+.what-if table, .scorecard-points table { border-collapse: collapse; }
+.what-if th, .what-if td, .scorecard-points th, .scorecard-points td {
+  border: 1px solid #595959; padding: 0.2em 0.6em; }
 .explainer-figure figcaption { color: #333333; font-size: 0.95em; }
 """
 """Styles of the explainer's own blocks: text at 7:1 contrast or more on its background."""

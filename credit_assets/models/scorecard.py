@@ -243,6 +243,14 @@ class Scorecard(ClassifierMixin, BaseEstimator):
         }
         return pd.DataFrame(lost, index=X.index)
 
+    def bins(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Each row's bin label per card feature (the card's ``bin`` column)."""
+        labels = {
+            b.feature: np.asarray(b.labels, dtype=object)[b.index(values)]
+            for b, values in zip(self.bins_, self._columns(X), strict=True)
+        }
+        return pd.DataFrame(labels, index=X.index)
+
     def _weighted(self) -> list[tuple[FeatureBins, float]]:
         return list(zip(self.bins_, self.coef_.tolist(), strict=True))
 
@@ -310,6 +318,32 @@ def points_lost(model: ScoringModel, frame: pd.DataFrame) -> pd.DataFrame:
     """
     card = _card_of(model)
     return card.points_lost(frame, model.calibration.slope, model.calibration.intercept)
+
+
+def client_bins(model: ScoringModel, frame: pd.DataFrame) -> pd.DataFrame:
+    """Each client's bin label per card feature.
+
+    Raises:
+        TypeError: if the model is not a scorecard.
+    """
+    return _card_of(model).bins(frame)
+
+
+def cutoff_points(model: ScoringModel) -> float:
+    """The served threshold in points: a client scoring this many points or fewer is refused
+    (their probability of default reaches the threshold).
+
+    Raises:
+        TypeError: if the model is not a scorecard.
+        ValueError: if the threshold is not a probability strictly between 0 and 1.
+    """
+    _card_of(model)
+    threshold = float(model.threshold)
+    if not 0.0 < threshold < 1.0:
+        raise ValueError(f"threshold {threshold} has no cut-off in points: it must be in (0, 1)")
+    factor, offset = points_scale()
+    # points = offset + factor * ln(odds of repaying), and those odds are (1 - p) / p.
+    return float(offset + factor * np.log((1.0 - threshold) / threshold))
 
 
 def card_markdown(table: pd.DataFrame, rows: int = 40) -> str:

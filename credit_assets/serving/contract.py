@@ -76,6 +76,21 @@ PAGES: dict[str, tuple[str, dict[str, Any]]] = {
     ),
 }
 """The GET-only routes: each one's description and answer schema."""
+REPORTS: dict[str, tuple[str, str, dict[str, Any]]] = {
+    "/validation": (
+        "The champion's validation report, a self-contained HTML page; 404 in words when the"
+        " model was packaged without it.",
+        "text/html",
+        {"type": "string"},
+    ),
+    "/validation.json": (
+        "The figures of the champion's validation report; 404 in words when the model was"
+        " packaged without it.",
+        "application/json",
+        {"type": "object"},
+    ),
+}
+"""The files that travel with the champion: each one's description, media type and schema."""
 UNSTATED_RULES = """Probability of default, decision and reasons for clients and new applicants.
 
 Rules JSON Schema cannot state, which the service enforces (400 naming the field):
@@ -168,6 +183,11 @@ def document(
     }
     for route, (description, answer) in PAGES.items():
         paths[route] = {"get": {**_operation(description, answer), "operationId": route[1:]}}
+    for route, (description, media, body) in REPORTS.items():
+        operation = _operation(description, body)
+        operation["responses"]["200"]["content"] = {media: {"schema": body}}
+        operation["responses"]["404"] = _error("the model was packaged without its report")
+        paths[route] = {"get": {**operation, "operationId": route[1:].replace(".", "_")}}
     if api_key:
         for route, item in paths.items():
             if route not in INFRA_PATHS:

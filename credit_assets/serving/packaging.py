@@ -8,11 +8,12 @@ imports (BentoML, the bundle's pandas and Polars) happen inside the functions.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from credit_assets import settings
 
@@ -37,6 +38,10 @@ BENTO_INCLUDE = [
     "credit_assets/monitoring/served.py",
     "ui/*.py",
 ]
+VALIDATION_REPORT = "validation.html"
+VALIDATION_DATA = "validation.json"
+REPORT_TYPES = {VALIDATION_REPORT: "text/html; charset=utf-8", VALIDATION_DATA: "application/json"}
+"""The reports a model folder may carry beside the bundle, with the media type each is served as."""
 BENTO_LABELS = ("champion_version", "candidate", "data_kind", "mlflow_run_id")
 SERVING_PACKAGES = (
     "numpy",
@@ -54,6 +59,13 @@ SERVING_PACKAGES = (
     "matplotlib",
 )
 """The third-party packages the service and its explainer import (checked by a test)."""
+
+
+class ValidationFiles(NamedTuple):
+    """Where the pipeline wrote the champions' validation report."""
+
+    html: Path
+    data: Path
 
 
 def serving_requirements() -> list[str]:
@@ -88,10 +100,12 @@ def save_model(
     mlflow_run_id: str | None = None,
     registered_version: str | None = None,
     application_champion: Path | None = None,
-) -> tuple[str, ModelCard]:
-    """Create the BentoML model ``credit_scoring_champion`` holding the serving bundle.
+    validation: ValidationFiles | None = None,
+) -> tuple[str, ModelCard, str]:
+    """Create the BentoML model ``credit_scoring_champion`` holding the serving bundle and,
+    when it validates this champion, the validation report (see :func:`carry_validation`).
 
-    Returns the model's tag and its card.
+    Returns the model's tag, its card and what became of the validation report, in words.
     """
     import bentoml
 
@@ -108,7 +122,42 @@ def save_model(
         )
         model.info.labels.update({**labels, **model_labels(card)})
         model.info.metadata.update(model_metadata(card))
-    return str(model.tag), card
+        carried = carry_validation(Path(model.path), validation, card.version)
+        model.info.metadata["validation_report"] = carried
+    return str(model.tag), card, carried
+
+
+def carry_validation(folder: Path, validation: ValidationFiles | None, version: str) -> str:
+    """Copy the validation report (HTML and JSON) into ``folder`` when it validates the history
+    champion ``version``; what was done, in words.
+
+    A report of another version (a champion packaged before the pipeline validated it) is left
+    behind: the service would show it as this model's.
+    """
+    if validation is None or not (validation.html.is_file() and validation.data.is_file()):
+        return "not carried: no validation report was made"
+    report = json.loads(validation.data.read_text())
+    validated = report.get("champions", {}).get("history", {}).get("model", {}).get("version")
+    if validated != version:
+        return f"not carried: the validation report is of {validated}, not of {version}"
+    shutil.copyfile(validation.html, folder / VALIDATION_REPORT)
+    shutil.copyfile(validation.data, folder / VALIDATION_DATA)
+    return "carried"
+
+
+def carried_report(folder: Path, name: str) -> Path:
+    """The report ``name`` (one of :data:`REPORT_TYPES`) a model folder carries.
+
+    Raises:
+        FileNotFoundError: naming the report, when the model was packaged without it.
+    """
+    path = folder / name
+    if name not in REPORT_TYPES or not path.is_file():
+        raise FileNotFoundError(
+            f"the validation report ({name}) is not in this model: it was packaged before the "
+            "pipeline validated this champion, or by a version that did not carry reports"
+        )
+    return path
 
 
 def model_labels(card: ModelCard) -> dict[str, str]:

@@ -12,7 +12,14 @@ application field, so every feature has exactly one group.
 Age: ``DAYS_BIRTH`` and the features divided by it (years employed as a share of age, ID and
 phone changes against age) may be model inputs, but a refusal is never explained by age. They
 form the group ``N01``, shown in the explainer's waterfall like any other, never listed among a
-refusal's reason codes (``refusal=False``).
+refusal's reason codes (``refusal=False``). Marital status (``NAME_FAMILY_STATUS``, group
+``N02``) is treated the same way: it is not a protected attribute of this project, but lenders
+are commonly barred from discriminating on it (the US Equal Credit Opportunity Act lists it), so
+"you are single" or "you are divorced" is never a reason a client is given.
+
+The sentences are what a refused applicant reads: each says what the facts measure, in plain
+words, so the applicant knows what to check or correct ("counts against the application": the
+group raised the risk, compared with the average applicant).
 
 Protected attributes (``CODE_GENDER``) are kept out of every model; a model that had one as an
 input could not be given reasons at all (:meth:`ReasonTable.grouping` raises).
@@ -44,7 +51,7 @@ class ReasonGroup:
     patterns: tuple[str, ...]
     """Regular expressions, each matched against a feature's whole name."""
     refusal: bool = True
-    """Whether the group may be given as a reason for a refusal (never for age)."""
+    """Whether the group may be given as a reason for a refusal (never age, marital status)."""
 
 
 def _group(code: str, title: str, text: str, *patterns: str, refusal: bool = True) -> ReasonGroup:
@@ -71,67 +78,69 @@ REASONS: tuple[ReasonGroup, ...] = (
     _group(
         "R01",
         "Scores from external credit agencies",
-        "Credit scores from external agencies are lower than those of most applicants.",
+        "Credit scores from external credit agencies are lower than the average applicant's.",
         r"EXT_SOURCE_.*",
     ),
     _group(
         "R02",
         "Overdue payments with other lenders",
-        "Loans with other lenders show overdue amounts or months paid late.",
+        "Loans with other lenders show overdue amounts, late payments or extended terms.",
         _BUREAU + r".*(OVERDUE|LATE|WORST|STATUS_[1-5]|PROLONG).*",
     ),
     _group(
         "R03",
         "Debt with other lenders",
-        "The debt outstanding with other lenders is high.",
+        "The amounts borrowed from, or still owed to, other lenders are high.",
         _BUREAU + r".*(DEBT|CREDIT_SUM|LIMIT|ANNUITY).*",
     ),
     _group(
         "R04",
         "Other lenders' loans",
-        "The number, age or type of loans held with other lenders raises the risk.",
+        "The number, age or type of loans with other lenders counts against the application.",
         _BUREAU + r".*",
     ),
     _group(
         "R05",
         "Late instalments on earlier loans",
-        "Several instalments on earlier loans were paid late.",
+        "Instalments of earlier loans with us were paid late.",
         r"INSTAL_.*(DPD|DBD|LATE).*",
     ),
     _group(
         "R06",
         "Instalments paid short",
-        "Several instalments on earlier loans were paid less than was due.",
+        "Less than the amount due was paid on instalments of earlier loans with us.",
         r"INSTAL_.*(UNDERPAID|PAYMENT_DIFF|PAYMENT_PERC).*",
     ),
     _group(
         "R07",
         "Repayment record of earlier loans",
-        "The repayment record of earlier loans (their number, amounts or timing) raises the risk.",
+        "The repayments of earlier loans with us (their number, amounts or dates) count against"
+        " the application.",
         r"INSTAL_.*",
     ),
     _group(
         "R08",
         "Late payments on earlier cash and store loans",
-        "Payments on earlier cash or point-of-sale loans were late.",
+        "Payments on earlier cash or in-store loans with us were late.",
         r"POS_.*(DPD|LATE).*",
     ),
     _group(
         "R09",
         "Earlier cash and store loans",
-        "The number or state of earlier cash and point-of-sale loans raises the risk.",
+        "The number or state of earlier cash and in-store loans with us counts against the"
+        " application.",
         r"POS_.*",
     ),
     _group(
         "R10",
         "Credit card payments",
-        "Credit card payments were late or below the minimum due.",
+        "Payments on credit cards with us were late or below the minimum due.",
         r"CC_.*(DPD|LATE|BELOW_MIN|PAYMENT_MIN).*",
     ),
     _group(
         "R11",
         "Credit card use",
-        "Credit card balances or drawings are high compared with their limits.",
+        "Credit card balances or cash withdrawals are high compared with the cards' limits.",
         r"CC_.*",
     ),
     _group(
@@ -143,13 +152,15 @@ REASONS: tuple[ReasonGroup, ...] = (
     _group(
         "R13",
         "Earlier applications",
-        "The number, amounts or terms of earlier applications with us raise the risk.",
+        "The number, amounts or terms of earlier applications with us count against the"
+        " application.",
         r"(PREV|APPROVED)_.*",
     ),
     _group(
         "R14",
         "Repayments against income",
-        "The repayments are high compared with the income declared.",
+        "The income declared is low compared with the loan's amount and repayments, or with"
+        " the size of the household.",
         r"AMT_INCOME_TOTAL",
         r"INCOME_PER_PERSON",
         r"ANNUITY_INCOME_PERC",
@@ -159,7 +170,8 @@ REASONS: tuple[ReasonGroup, ...] = (
     _group(
         "R15",
         "Loan amount and term",
-        "The amount, term or price of goods of the loan asked for raises the risk.",
+        "The amount, term or kind of the loan asked for, or the price of the goods it pays for,"
+        " counts against the application.",
         r"AMT_(CREDIT|ANNUITY|GOODS_PRICE)",
         r"PAYMENT_RATE",
         r"GOODS_CREDIT_RATIO",
@@ -169,7 +181,8 @@ REASONS: tuple[ReasonGroup, ...] = (
     _group(
         "R16",
         "Employment",
-        "The length or kind of employment raises the risk.",
+        "The length or kind of employment, or the employer's sector, counts against the"
+        " application.",
         r"DAYS_EMPLOYED.*",
         r"NAME_INCOME_TYPE",
         r"OCCUPATION_TYPE",
@@ -179,14 +192,15 @@ REASONS: tuple[ReasonGroup, ...] = (
     _group(
         "R17",
         "Recent credit enquiries",
-        "Many enquiries about the applicant's credit were made recently.",
+        "Many enquiries about the applicant's credit were made to the credit bureau recently.",
         r"AMT_REQ_CREDIT_BUREAU_.*",
         r".*ENQUIR.*",
     ),
     _group(
         "R18",
         "Housing",
-        "The applicant's housing situation raises the risk.",
+        "The applicant's housing (owned or rented, and the building lived in) counts against"
+        " the application.",
         _HOUSING + r"_(AVG|MODE|MEDI)",
         r"FLAG_OWN_REALTY",
         r"NAME_HOUSING_TYPE",
@@ -194,7 +208,8 @@ REASONS: tuple[ReasonGroup, ...] = (
     _group(
         "R19",
         "Region and address",
-        "The region, or a difference between home, work and registered addresses, raises the risk.",
+        "The region lived in, home, work and registered addresses that differ, or a recent"
+        " change of registered address count against the application.",
         r"REGION_.*",
         r"(REG|LIVE)_(REGION|CITY)_.*",
         r"ADDRESS_MISMATCH_COUNT",
@@ -203,7 +218,8 @@ REASONS: tuple[ReasonGroup, ...] = (
     _group(
         "R20",
         "Documents and contact details",
-        "Documents or contact details given with the application were incomplete or recent.",
+        "Documents or contact details were missing from the application, or the identity"
+        " document or phone number was changed recently.",
         r"FLAG_DOCUMENT_.*",
         r"FLAG_(MOBIL|PHONE|WORK_PHONE|CONT_MOBILE|EMAIL)",
         r"CONTACT_FLAG_COUNT",
@@ -213,33 +229,41 @@ REASONS: tuple[ReasonGroup, ...] = (
     _group(
         "R21",
         "Defaults in the social circle",
-        "People in the applicant's social circle have defaulted on their credit.",
+        "People in the applicant's social circle were late with, or defaulted on, their credit.",
         r"(OBS|DEF)_\d+_CNT_SOCIAL_CIRCLE",
+    ),
+    # Before R22, whose household facts it leaves: first match wins.
+    _group(
+        "N02",
+        "Marital status (never a reason for refusal)",
+        "Marital status is not used to explain a decision.",
+        r"NAME_FAMILY_STATUS",
+        refusal=False,
     ),
     _group(
         "R22",
         "Household",
-        "The size or make-up of the household raises the risk.",
+        "The number of children or household members, or who came with the applicant, counts"
+        " against the application.",
         r"CNT_(CHILDREN|FAM_MEMBERS)",
-        r"NAME_FAMILY_STATUS",
         r"NAME_TYPE_SUITE",
     ),
     _group(
         "R23",
         "Education",
-        "The level of education declared raises the risk.",
+        "The level of education declared counts against the application.",
         r"NAME_EDUCATION_TYPE",
     ),
     _group(
         "R24",
         "Car ownership",
-        "Car ownership, or the age of the car, raises the risk.",
+        "Car ownership, or the age of the car, counts against the application.",
         r"(FLAG_OWN_CAR|OWN_CAR_AGE)",
     ),
     _group(
         "R25",
         "Other application details",
-        "Other details of the application raise the risk.",
+        "Other details of the application count against it.",
         r".*",
     ),
 )

@@ -302,6 +302,30 @@ class Reason(BaseModel):
     effect: Literal["raises risk", "lowers risk"]
 
 
+class CardPoints(BaseModel):
+    """One feature of a points scorecard for the client: the bin their value falls in and the
+    points it gives."""
+
+    feature: str
+    name: str
+    """The feature's readable description."""
+    bin: str = Field(examples=["[0.2, 0.45)"])
+    points: float
+    lost: float
+    """Points below the feature's best bin: a refusal's reasons are the largest of these."""
+
+
+class ScorecardPoints(BaseModel):
+    """A points scorecard's score of the client: ``total`` is the sum of the features' points
+    (more points, lower risk); a client with ``cutoff`` points or fewer is refused."""
+
+    features: list[CardPoints]
+    """Every feature on the card, in the card's order (most informative first)."""
+    total: float
+    cutoff: float
+    """The decision threshold in points."""
+
+
 class Explanation(Prediction):
     """Why the client got their score: ``base + sum(reasons) + other == logit(probability)``."""
 
@@ -311,6 +335,9 @@ class Explanation(Prediction):
     """The summed contributions of every feature outside the top ``k``."""
     groups: list[GroupContribution] = Field(default_factory=list)
     """Every reason group, largest push first: ``base + sum(groups) == logit(probability)``."""
+    points: ScorecardPoints | None = None
+    """When a points scorecard scored the client: their points per feature, total and cut-off;
+    ``null`` for any other model."""
 
 
 class ModelSummary(BaseModel):

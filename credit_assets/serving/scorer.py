@@ -29,6 +29,7 @@ from credit_assets.serving import bundle, whatif
 from credit_assets.serving.bundle import ModelCard
 from credit_assets.serving.history import HistoryRules
 from credit_assets.serving.known import ANSWERS_FILE, KnownAnswers
+from credit_assets.serving.points import scorecard_points
 from credit_assets.serving.refusals import ModelReasons, published_codes
 from credit_assets.serving.schemas import (
     Application,
@@ -237,7 +238,8 @@ class Scorer:
         )
 
     def explain(self, request: ExplainRequest) -> Explanation:
-        """The ``top_k`` features pushing the client's score most, with their values."""
+        """The ``top_k`` features pushing the client's score most, with their values (and, when
+        a points scorecard scored the client, their points per card feature)."""
         frame, ids, wanted = self._client(request)
         model, scored_on = self.model_for(wanted)
         found = model.explain(frame, top_k=request.top_k)[0]
@@ -259,6 +261,7 @@ class Scorer:
             reasons=reasons,
             other=found.other,
             groups=explainer.explain(frame),
+            points=scorecard_points(model, frame, self.descriptions),
         )
 
     def reason_codes(self) -> list[ReasonCodeInfo]:

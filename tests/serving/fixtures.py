@@ -146,7 +146,9 @@ def save_application_only_champion(lake: DataLake) -> ScoringModel:
 def deployment(
     serving_env: Path, lake: DataLake, champion: ScoringModel
 ) -> dg.ExecuteInProcessResult:
-    """The deployment assets run on the champion: BentoML model and Bento in the session home."""
+    """The deployment assets run on the champion: BentoML model and Bento in the session home,
+    with a stand-in validation report of the champion (the real one is tested in tests/models)."""
+    write_validation_report(lake, champion.version)
     return dg.materialize(
         [served_model, credit_scorer_bento],
         resources={
@@ -154,6 +156,17 @@ def deployment(
             "bento_store": BentoStore(home=str(serving_env)),
             "registry": ModelRegistry(tracking_uri=f"sqlite:///{serving_env.parent}/mlflow.db"),
         },
+    )
+
+
+def write_validation_report(lake: DataLake, version: str) -> None:
+    """A small validation report of the history champion ``version``, where the pipeline's
+    ``validation_report`` writes it."""
+    report = {"champions": {"history": {"model": {"version": version}}}}
+    lake.report_path("validation.json").write_text(json.dumps(report))
+    lake.report_path("validation.html").write_text(
+        f"<!doctype html><title>Validation report</title><h1>Validation of {version}</h1>",
+        encoding="utf-8",
     )
 
 
@@ -179,6 +192,15 @@ def scorer(
         application_champion=lake.champion_path("application_only"),
     )
     return Scorer.load(folder)
+
+
+@pytest.fixture(scope="session")
+def scorecard_scorer(scorer: Scorer, lake: DataLake) -> Scorer:
+    """The service's scorer with a quickly trained points scorecard as its history champion
+    (the same known clients, descriptions and card)."""
+    card = train_quickly(lake, "scorecard")
+    categories = {field: sorted(known) for field, known in scorer.categories.items()}
+    return Scorer(card, scorer.clients, scorer.spec, categories, scorer.descriptions, scorer.card)
 
 
 @pytest.fixture(scope="session")

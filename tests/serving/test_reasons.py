@@ -4,6 +4,7 @@ refusal's reasons, stable codes, and 1 to 4 positive reasons on every refusal of
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -56,19 +57,31 @@ def test_a_protected_attribute_can_never_be_a_reason(attribute: str) -> None:
         ("AGE_YEARS", "N01"),
         ("DAYS_EMPLOYED_PERC", "N01"),
         ("DAYS_EMPLOYED", "R16"),
+        ("NAME_FAMILY_STATUS", "N02"),
+        ("CNT_CHILDREN", "R22"),
     ],
 )
 def test_the_same_fact_always_gets_the_same_code(feature: str, code: str) -> None:
     assert TABLE.group_of(feature).code == code
 
 
-def test_codes_are_unique_and_only_age_is_never_a_refusal_reason() -> None:
+def test_codes_are_unique_and_only_age_and_marital_status_are_never_refusal_reasons() -> None:
     codes = [g.code for g in REASONS]
     assert len(set(codes)) == len(codes)
-    assert [g.code for g in REASONS if not g.refusal] == ["N01"]
+    assert [g.code for g in REASONS if not g.refusal] == ["N01", "N02"]
     assert REASONS[-1].patterns == (".*",)
     with pytest.raises(ValueError, match="unique"):
         ReasonTable([REASONS[0], REASONS[0]])
+
+
+@pytest.mark.parametrize("group", [g for g in REASONS if g.refusal], ids=lambda g: g.code)
+def test_a_refusal_reason_reads_as_one_plain_sentence(group: ReasonGroup) -> None:
+    text = group.text
+    assert text[0].isupper() and text.endswith(".") and text.count(".") == 1
+    # What a model says, not what an applicant can read or act on.
+    jargon = ("risk", "log-odds", "feature", "WoE", "point-of-sale", "drawings", "model")
+    assert not [word for word in jargon if word.lower() in text.lower()]
+    assert not re.search(r"\b[A-Z_]{4,}\b", text), "a column name in an applicant's sentence"
 
 
 def test_a_name_no_group_matches_is_named() -> None:
@@ -111,7 +124,7 @@ def test_every_refusal_has_one_to_four_positive_reasons_and_acceptances_none(
     for prediction, row in zip(refused, totals, strict=True):
         codes = [r.code for r in prediction.reason_codes]
         assert 1 <= len(codes) <= MAX_REASONS
-        assert "N01" not in codes
+        assert not {"N01", "N02"} & set(codes)
         pushes = [row[position[c]] for c in codes]
         assert all(p > 0 for p in pushes) and pushes == sorted(pushes, reverse=True)
         texts = {g.code: g.text for g in REASONS}
@@ -149,5 +162,5 @@ def test_a_scorecard_refusal_is_explained_by_the_points_lost(
         by_group = lost.iloc[i].groupby(lambda f: group_of[f].code).sum()
         said = by_group[[c.code for c in codes[i]]]
         assert (said > 0).all() and said.is_monotonic_decreasing
-        unsaid = by_group.drop(said.index).drop("N01", errors="ignore")
+        unsaid = by_group.drop(said.index).drop(["N01", "N02"], errors="ignore")
         assert (unsaid <= said.min()).all()

@@ -1,7 +1,8 @@
 """A credit officer's visit in headless Chromium, against the session's ``bentoml serve`` of the
 packaged Bento: sign in with the service's key, look a client up from the keyboard, read the
-score and decision, change a field, see the new score, try an unknown number. Screenshots of
-each step are kept in the test's folder.
+score and decision, change a field, see the new score, try an unknown number; read a refused
+client's reason codes and open the validation report from the Model tab. Screenshots of each
+step are kept in the test's folder.
 
 Uses Debian's ``chromium`` (never a browser download); the CI script installs it.
 """
@@ -140,3 +141,10 @@ def test_an_officer_reads_a_refused_clients_reason_codes(
     shown = [(i.get_attribute("data-code"), i.inner_text()) for i in items.all()]
     expected = [(r["code"], f"{r['code']} {r['text']}") for r in refused["reason_codes"]]
     assert shown == expected and 1 <= len(shown) <= 4
+
+    # The Model tab offers the champion's validation report, through the page's sign-in.
+    page.get_by_role("tab", name="Model").click()
+    link = page.locator("#validation-report a[download]").first
+    link.wait_for(timeout=WAIT_MS)
+    report = page.request.get(link.evaluate("a => a.href"))
+    assert report.ok and "<h1>Validation of" in report.text()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 
@@ -10,9 +11,10 @@ import pytest
 
 from credit_assets.defs.resources import DataLake
 from credit_assets.kaggle import DAYS_SENTINEL
+from credit_assets.models import ScoringModel
 from credit_assets.serving.schemas import ExplainRequest, PredictRequest
 from credit_assets.serving.scorer import Scorer
-from ui import fields
+from ui import fields, text
 from ui.explainer import Explainer, Problem, grouped_bars, parse_id
 from ui.plots import percent
 
@@ -64,13 +66,49 @@ def test_a_refused_client_reads_their_reason_codes_above_a_grouped_waterfall(
     refused = next(p for p in scorer.predict_ids(ids) if p.decision == "refused")
     view = explainer.client(str(refused.sk_id_curr))
     shown = re.findall(r'<li data-code="(\w+)"><strong>\w+</strong> ([^<]+)</li>', view.why)
-    assert shown == [(r.code, r.text) for r in refused.reason_codes] and shown
+    said = [(code, html.unescape(sentence)) for code, sentence in shown]
+    assert said == [(r.code, r.text) for r in refused.reason_codes] and said
     assert view.why.index("reason-codes") < view.why.index("<img")
     groups = scorer.explain(ExplainRequest(sk_id_curr=refused.sk_id_curr, top_k=10)).groups
     bars = grouped_bars(groups)
     rest = abs(sum(g.contribution for g in groups[len(bars) :]))
     assert rest <= min(abs(g.contribution) for g in bars)
     assert "all other reasons together" in _alts(view.why)[0]
+
+
+def test_a_scorecard_champion_shows_the_clients_points_against_the_cutoff(
+    explainer: Explainer, scorecard_scorer: Scorer, ids: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    refused = next(p for p in scorecard_scorer.predict_ids(ids) if p.decision == "refused")
+    sk_id = refused.sk_id_curr or 0
+    answer = scorecard_scorer.explain(ExplainRequest(sk_id_curr=sk_id, top_k=10))
+    # The page shows what the API answers: here, a scorecard's answer.
+    monkeypatch.setattr(explainer.api, "explain", lambda _sk_id, _top_k: answer)
+    view = explainer.client(str(sk_id))
+    points = answer.points
+    assert points is not None
+    assert _field(view.why, "points-total") == f"{points.total:.1f}"
+    assert _field(view.why, "points-cutoff") == f"{points.cutoff:.1f}"
+    assert "at or below the cut-off" in view.why
+    rows = re.findall(r"<tr><th scope='row'>([^<]+)</th><td>([^<]+)</td><td>([^<]+)</td>", view.why)
+    by_lost = sorted(points.features, key=lambda p: -p.lost)
+    assert rows == [(html.escape(p.name), html.escape(p.bin), f"{p.points:.1f}") for p in by_lost]
+    said = re.findall(r'<li data-code="(\w+)">', view.why)
+    assert said == [r.code for r in answer.reason_codes] and said
+    assert view.why.index("reason-codes") < view.why.index("scorecard-points")
+
+
+def test_other_models_show_no_points(explainer: Explainer, ids: list[int]) -> None:
+    assert "scorecard-points" not in explainer.client(str(ids[0])).why
+
+
+def test_the_model_tab_offers_the_validation_report_or_says_it_is_not_there(
+    explainer: Explainer, champion: ScoringModel
+) -> None:
+    report = explainer.validation_file
+    assert report is not None and champion.version in report.read_text()
+    assert "Download it below" in text.validation_note(carried=True)
+    assert "not in this model" in text.validation_note(carried=False)
 
 
 def test_an_unknown_client_is_a_clear_message(explainer: Explainer) -> None:

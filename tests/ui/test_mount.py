@@ -49,6 +49,13 @@ def test_the_page_is_served_at_ui(open_page: TestClient) -> None:
     config = open_page.get("/ui/config").json()
     labels = {c.get("props", {}).get("label") for c in config["components"]}
     assert {"Client number (SK_ID_CURR)", "Feature to compare", "Annual income"} <= labels
+    (report,) = [
+        c["props"]
+        for c in config["components"]
+        if c["props"].get("label") == ("Validation report (HTML)")
+    ]
+    download = open_page.get(f"/ui/gradio_api/file={report['value']['path']}")
+    assert download.status_code == 200 and "<h1>Validation of" in download.text
     assert config["analytics_enabled"] is False
 
 
@@ -66,7 +73,17 @@ def test_with_a_key_the_page_asks_for_it(keyed_page: TestClient) -> None:
     assert wrong.status_code == 400
     right = keyed_page.post("/ui/login/", data={"username": "officer", "password": KEY})
     assert right.status_code == 200
-    assert keyed_page.get("/ui/config").status_code == 200
+    config = keyed_page.get("/ui/config")
+    assert config.status_code == 200
+    (report,) = [
+        c["props"]
+        for c in config.json()["components"]
+        if c["props"].get("label") == ("Validation report (HTML)")
+    ]
+    download = f"/ui/gradio_api/file={report['value']['path']}"
+    assert keyed_page.get(download).status_code == 200
+    keyed_page.cookies.clear()  # the report is behind the page's sign-in too
+    assert keyed_page.get(download).status_code == 401
 
 
 def test_without_the_explainer_service_ui_says_so_and_the_api_answers(

@@ -12,6 +12,7 @@ from credit_assets.serving.packaging import (
     BENTO_INCLUDE,
     BENTO_NAME,
     MODEL_NAME,
+    ValidationFiles,
     build_bento,
     save_model,
 )
@@ -29,7 +30,12 @@ def _megabytes(folder: Path) -> float:
 @dg.asset(
     group_name=GROUP,
     code_version=CODE_VERSION,
-    deps=["champion_model", "application_only_champion_model", "client_features"],
+    deps=[
+        "champion_model",
+        "application_only_champion_model",
+        "client_features",
+        "validation_report",
+    ],
     kinds={"bentoml"},
 )
 def served_model(
@@ -42,15 +48,20 @@ def served_model(
     the history champion and of the application-only one, the known clients' feature rows
     (exactly the champion's columns), readable feature descriptions, the categories of the
     application fields and the model cards; labelled with the champion version, candidate, data
-    kind, training date and MLflow run."""
+    kind, training date and MLflow run. The validation report (``reports/validation.html`` and
+    ``.json``) travels with it when it validates this champion version: the service serves it
+    at ``/validation`` and the explainer's Model tab offers it."""
     registered = lake.champion_record().get("registered_version")
-    tag, card = save_model(
+    tag, card, validation = save_model(
         lake.champion_path(),
         lake.features_path(),
         labels={"dagster_run_id": context.run_id},
         mlflow_run_id=registry.run_id(registered),
         registered_version=registered,
         application_champion=lake.champion_path("application_only"),
+        validation=ValidationFiles(
+            lake.report_path("validation.html"), lake.report_path("validation.json")
+        ),
     )
     folder = Path(bento_store.home) / "models" / tag.replace(":", "/")
     return dg.MaterializeResult(
@@ -66,6 +77,7 @@ def served_model(
             "features": card.feature_count,
             "known_clients": card.known_clients,
             "mlflow_run_id": card.mlflow_run_id or "not registered",
+            "validation_report": validation,
             "size_mb": _megabytes(folder),
             "path": dg.MetadataValue.path(str(folder)),
         }
