@@ -323,8 +323,19 @@ def report_html(report: Mapping[str, Any]) -> str:
             _stability(section),
             _fairness(section),
         ]
+    parts += [_scorecard(kind, card) for kind, card in report.get("scorecards", {}).items()]
     parts.append("</body></html>")
     return "\n".join(parts)
+
+
+def _scorecard(kind: str, card: Mapping[str, Any]) -> str:
+    rows = [(r["feature"], r["bin"], _fmt(r["points"], ".1f")) for r in card["points"]]
+    return (
+        f"<h2>Points scorecard ({html.escape(kind)}): {html.escape(card['version'])}</h2>"
+        f"<p>The scorecard candidate's card, champion or not; holdout AUC"
+        f" {card['holdout_auc']:.4f}. A client's score is the sum of their bins' points.</p>"
+        + _table(("feature", "bin", "points"), rows, f"Points per bin, {kind}")
+    )
 
 
 def report_markdown(report: Mapping[str, Any]) -> str:

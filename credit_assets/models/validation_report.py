@@ -24,6 +24,7 @@ from credit_assets.models.cost import FN_COST, FP_COST, best_threshold, confusio
 from credit_assets.models.data import TARGET, features_of
 from credit_assets.models.fairness import MIN_CLIENTS, MIN_DEFAULTERS, fairness
 from credit_assets.models.intervals import BOOTSTRAP_RESAMPLES, CONFIDENCE, bootstrap_auc, wilson
+from credit_assets.models.scorecard import points_table
 from credit_assets.models.scoring_model import ScoringModel
 from credit_assets.monitoring import drift
 
@@ -346,4 +347,18 @@ def build_validation(
             kind: champion_section(kind, inputs, data_kind, settings)
             for kind, inputs in champions.items()
         },
+    }
+
+
+def scorecard_section(model: ScoringModel) -> dict[str, Any]:
+    """A points scorecard candidate's card for the report (whether or not it is the champion):
+    version, holdout AUC and every (feature, bin, points) row."""
+    table = points_table(model)
+    return {
+        "version": model.version,
+        "holdout_auc": float(model.metrics.get("holdout_auc", float("nan"))),
+        "points": [
+            {"feature": str(r.feature), "bin": str(r.bin), "points": float(r.points)}
+            for r in table.itertuples()
+        ],
     }

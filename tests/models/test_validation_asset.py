@@ -22,6 +22,7 @@ from credit_assets.ingest import ingest_table
 from credit_assets.models import ScoringModel
 from credit_assets.models.candidates import CANDIDATES
 from credit_assets.models.data import TARGET, dataset_hash, features_of
+from credit_assets.models.scorecard import points_table
 from credit_assets.models.tracking import register_champion
 from credit_assets.models.train import TrainingSettings, train_candidate
 from credit_assets.models.validation_checks import report_problems, score_problems
@@ -74,6 +75,11 @@ def lake(
     lake.champion_record_path("application_only").write_text(
         json.dumps({"champion": result.model.name})
     )
+    card = train_candidate(
+        CANDIDATES["scorecard"], frames.train, frames.balanced, frames.holdout,
+        root / "optuna.db", QUICK, dataset_hash(frames.train), "synthetic",
+    )  # fmt: skip
+    card.model.save(lake.candidate_path("scorecard"))
     proba = result.model.predict_proba(features_of(frames.holdout.iloc[:LOGGED]))
     decisions = result.model.decide(proba)
     rows = [{"SK_ID_CURR": int(i)} for i in frames.holdout.index[:LOGGED]]
@@ -208,3 +214,19 @@ def test_both_files_are_attached_to_the_champions_run(
     assert "Validation" in metadata["report"].value
     assert metadata["mlflow_runs"].data["history"] == version.run_id
     assert np.isfinite(metadata["history_auc"].value)
+
+
+def test_the_scorecards_points_table_is_published_with_the_report(
+    lake: DataLake, materialised: dict[str, Any]
+) -> None:
+    card = ScoringModel.load(lake.candidate_path("scorecard"))
+    table = points_table(card)
+    published = materialised["report"]["scorecards"]
+    assert set(published) == {"history"}  # no application-only scorecard was trained here
+    rows = published["history"]["points"]
+    assert [(r["feature"], r["bin"]) for r in rows] == [
+        (str(f), str(b)) for f, b in zip(table["feature"], table["bin"], strict=True)
+    ]
+    assert [r["points"] for r in rows] == pytest.approx(table["points"].tolist())
+    page = lake.report_path(validation.HTML).read_text()
+    assert f"Points scorecard (history): {card.version}" in page

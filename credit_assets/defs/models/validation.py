@@ -21,6 +21,7 @@ from credit_assets.models.validation_report import (
     ChampionInputs,
     ValidationSettings,
     build_validation,
+    scorecard_section,
 )
 
 CHAMPIONS: tuple[FeatureSet, ...] = FEATURE_SETS
@@ -101,6 +102,11 @@ def validation_report(
     }
     data_kind = next(iter(models.values())).data_kind
     report = build_validation(inputs, data_kind, config.settings())
+    report["scorecards"] = {
+        kind: scorecard_section(ScoringModel.load(path))
+        for kind in CHAMPIONS
+        if (path := lake.candidate_path("scorecard", feature_set=kind)).exists()
+    }
     problems = report_problems(report)
     if problems:
         raise ValueError(f"the validation report does not add up: {problems}")
