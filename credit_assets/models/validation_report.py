@@ -358,7 +358,7 @@ def scorecard_section(model: ScoringModel) -> dict[str, Any]:
         "version": model.version,
         "holdout_auc": float(model.metrics.get("holdout_auc", float("nan"))),
         "points": [
-            {"feature": str(r.feature), "bin": str(r.bin), "points": float(r.points)}
-            for r in table.itertuples()
+            {"feature": str(f), "bin": str(b), "points": float(p)}
+            for f, b, p in zip(table["feature"], table["bin"], table["points"], strict=True)
         ],
     }
