@@ -52,6 +52,7 @@ import pandas as pd
 from credit_assets import settings
 from credit_assets.serving import bundle
 from credit_assets.serving.packaging import MODEL_NAME
+from credit_assets.serving.store import ClientStore
 
 LOOPBACK = "127.0.0.1"
 READY_TIMEOUT = 120.0
@@ -349,7 +350,8 @@ def flask_app(folder: Path) -> Any:
     from credit_assets.models import ScoringModel
 
     model = ScoringModel.load(folder / bundle.MODEL_FILE)
-    clients = pd.read_parquet(folder / bundle.CLIENTS_FILE)
+    clients = ClientStore.read(bundle.clients_file(folder), model.feature_names).features
+    clients = clients.reset_index()
     app = Flask("seed_api")
 
     @app.get("/ready")
@@ -443,8 +445,7 @@ def main(argv: list[str] | None = None) -> int:
     # A SIGTERM (an outer timeout) unwinds like an exception, so the servers are stopped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     folder = champion_folder(args.model)
-    ids = pd.read_parquet(folder / bundle.CLIENTS_FILE, columns=["SK_ID_CURR"])["SK_ID_CURR"]
-    ids = ids.astype(int).tolist()
+    ids = ClientStore.read(bundle.clients_file(folder), []).ids.tolist()
     applicants = new_applicants(args.data) if args.data else None
     results: dict[str, dict[str, float]] = {}
     generator = time.process_time()

@@ -92,7 +92,7 @@ class Scorer:
         model = ScoringModel.load(folder / bundle.MODEL_FILE)
         application = folder / bundle.APPLICATION_MODEL_FILE
         application_card = folder / bundle.APPLICATION_CARD_FILE
-        clients = ClientStore.read(folder / bundle.CLIENTS_FILE, model.feature_names)
+        clients = ClientStore.read(bundle.clients_file(folder), model.feature_names)
         answers = folder / ANSWERS_FILE
         return cls(
             model=model,
