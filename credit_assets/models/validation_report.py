@@ -356,7 +356,7 @@ def scorecard_section(model: ScoringModel) -> dict[str, Any]:
     table = points_table(model)
     return {
         "version": model.version,
-        "holdout_auc": float(model.metrics.get("holdout_auc", float("nan"))),
+        "holdout_auc": float(model.metrics["holdout_auc"]),
         "points": [
             {"feature": str(f), "bin": str(b), "points": float(p)}
             for f, b, p in zip(table["feature"], table["bin"], table["points"], strict=True)

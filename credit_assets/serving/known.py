@@ -54,9 +54,11 @@ class KnownAnswers:
         table = pq.read_table(path)
         if not np.array_equal(table.column(KEY).to_numpy(), ids):
             raise ValueError(f"{path.name}: its clients are not the client store's, in order")
-        metadata = table.schema.metadata or {}
+        version = (table.schema.metadata or {}).get(b"model_version")
+        if version is None:
+            raise ValueError(f"{path.name}: no model_version: not written by KnownAnswers.write")
         return cls(
-            model_version=metadata[b"model_version"].decode(),
+            model_version=version.decode(),
             probability=table.column("probability").to_numpy(),
         )
 

@@ -57,3 +57,16 @@ def test_answers_in_another_order_than_the_store_are_refused(
     read = KnownAnswers.read(tmp_path / ANSWERS_FILE, ids)
     assert read.model_version == scorer.model.version
     np.testing.assert_array_equal(read.probability, answers.probability)
+
+
+def test_an_answers_file_without_its_model_version_is_refused(
+    scorer: Scorer, tmp_path: Path
+) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    ids = scorer.clients.ids
+    table = pa.table({"SK_ID_CURR": ids, "probability": np.zeros(len(ids))})
+    pq.write_table(table, tmp_path / ANSWERS_FILE)
+    with pytest.raises(ValueError, match="no model_version"):
+        KnownAnswers.read(tmp_path / ANSWERS_FILE, ids)

@@ -12,6 +12,8 @@ from credit_assets.serving.packaging import (
     BENTO_INCLUDE,
     BENTO_NAME,
     MODEL_NAME,
+    VALIDATION_DATA,
+    VALIDATION_REPORT,
     ValidationFiles,
     build_bento,
     save_model,
@@ -60,7 +62,7 @@ def served_model(
         registered_version=registered,
         application_champion=lake.champion_path("application_only"),
         validation=ValidationFiles(
-            lake.report_path("validation.html"), lake.report_path("validation.json")
+            lake.report_path(VALIDATION_REPORT), lake.report_path(VALIDATION_DATA)
         ),
     )
     folder = Path(bento_store.home) / "models" / tag.replace(":", "/")

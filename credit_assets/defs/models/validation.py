@@ -23,6 +23,7 @@ from credit_assets.models.validation_report import (
     build_validation,
     scorecard_section,
 )
+from credit_assets.serving.packaging import VALIDATION_DATA, VALIDATION_REPORT
 
 CHAMPIONS: tuple[FeatureSet, ...] = FEATURE_SETS
 """Each champion validated, by feature set: ``DataLake.champion_path`` and
@@ -47,8 +48,8 @@ class ValidationConfig(dg.Config):
         return ValidationSettings(**self.model_dump())
 
 
-JSON = "validation.json"
-HTML = "validation.html"
+JSON, HTML = VALIDATION_DATA, VALIDATION_REPORT
+"""The report's files, named as the served model carries them."""
 
 
 def logged_scores(log: PredictionLogStore, version: str) -> np.ndarray:
