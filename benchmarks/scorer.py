@@ -4,8 +4,10 @@ Usage:
     python benchmarks/scorer.py [--model credit_scoring_champion:latest] [--repeats 300]
 
 Loads the champion bundle of ``BENTOML_HOME`` as the service does (``Scorer.load``) and prints:
-the seconds of the load; the milliseconds of one full garbage collection with everything loaded,
-then after ``gc.freeze()`` (what the service does at the end of its start); and the mean
+the seconds of the load, and of reading the known clients' rows from an uncompressed Arrow file
+(what bundles hold) and from zstd Parquet (what they held), both written in a scratch folder;
+the milliseconds of one full garbage collection with everything loaded, then after
+``gc.freeze()`` (what the service does at the end of its start); and the mean
 milliseconds of scoring known clients one at a time and sixteen at a time (``predict_ids``, the
 path of ``/predict``), looked up in the answers computed at packaging and computed live side by
 side, with the row lookup and the model's raw score (encoder and model, as served) apart; and the
@@ -17,13 +19,19 @@ from __future__ import annotations
 import argparse
 import gc
 import random
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pyarrow.feather as feather
+import pyarrow.parquet as pq
+
+from credit_assets.serving import bundle
 from credit_assets.serving.known import compute_answers
 from credit_assets.serving.scorer import Scorer
+from credit_assets.serving.store import ClientStore
 
 
 def mean_ms(task: Callable[[], Any], repeats: int) -> float:
@@ -41,6 +49,25 @@ def collection_ms() -> float:
     return (time.perf_counter() - start) * 1000
 
 
+def client_file_formats(folder: Path, columns: list[str]) -> str:
+    """Seconds to read the known clients' rows as the service does, from the bundle's file and
+    from the same rows in zstd Parquet (the format bundles had before the Arrow file)."""
+    source = bundle.clients_file(folder)
+    table = pq.read_table(source) if source.suffix == ".parquet" else feather.read_table(source)
+    seconds = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        copies = {"Arrow, mapped": Path(scratch) / "clients.arrow"}
+        copies["zstd Parquet"] = Path(scratch) / "clients.parquet"
+        feather.write_feather(table, copies["Arrow, mapped"], compression="uncompressed")
+        pq.write_table(table, copies["zstd Parquet"], compression="zstd")
+        del table
+        for name, path in copies.items():
+            start = time.perf_counter()
+            ClientStore.read(path, columns)
+            seconds[name] = time.perf_counter() - start
+    return "client rows read: " + ", ".join(f"{n} {t:.2f} s" for n, t in seconds.items())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--model", default="credit_scoring_champion:latest")
@@ -52,6 +79,7 @@ def main() -> None:
     start = time.perf_counter()
     scorer = Scorer.load(Path(folder))
     print(f"Scorer.load: {time.perf_counter() - start:.2f} s, {len(scorer.clients)} known clients")
+    print(client_file_formats(Path(folder), scorer.model.feature_names))
     print(f"full garbage collection: {collection_ms():.1f} ms", end="")
     gc.freeze()
     print(f"; after gc.freeze(): {collection_ms():.1f} ms")
