@@ -51,8 +51,8 @@ data: install ## the synthetic demo data, unless HOME_CREDIT_DATA points at real
 $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	@mkdir -p $(DAGSTER_HOME) && cp dagster.yaml $@
 
-pipeline: install data $(DAGSTER_HOME)/dagster.yaml ## materialise what is missing or stale (ALL=1: everything)
-	$(BIN)/credit-scoring materialize $(if $(ALL),--all)
+pipeline: install data $(DAGSTER_HOME)/dagster.yaml ## materialise what is missing or stale (ALL=1: everything; EXPERIMENTS=1: the resampling experiment too)
+	$(BIN)/credit-scoring materialize $(if $(ALL),--all) $(if $(EXPERIMENTS),--experiments)
 
 # honcho starts the Procfile's processes in their own process groups and, on Ctrl-C, stops each
 # group (SIGTERM, SIGKILL after 5 s), so no server outlives `make run`.

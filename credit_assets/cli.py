@@ -46,23 +46,25 @@ def synth(
         return write_dataset(out, n_train, n_test, seed, workers, as_zip, report)
 
 
-def materialize(everything: bool, dry_run: bool = False) -> int:
+def materialize(everything: bool, dry_run: bool = False, experiments: bool = False) -> int:
     """Materialise the assets that are missing or stale (all with ``everything``; only list them
-    with ``dry_run``); 1 on failure."""
+    with ``dry_run``; the experiments too with ``experiments``); 1 on failure."""
     import dagster as dg
 
     from credit_assets.launcher import run, state
     from credit_assets.launcher.selection import reasons, to_materialise
 
     instance = dg.DagsterInstance.get()
-    selection = None
+    graph = state.load_asset_graph()
+    wanted = state.pipeline_assets(graph, experiments)
+    selection = sorted(wanted)
     if not everything and state.has_materialisations(instance):
         began = time.perf_counter()
-        graph = state.load_asset_graph()
         status = state.resolver(instance, graph)
-        states = state.asset_states(status, graph)
+        states = [s for s in state.asset_states(status, graph) if s.key in wanted]
         changed = state.changed_raw_assets(status, state.source_tables(graph))
-        selection = to_materialise(states, changed, lambda k: state.downstream_of(graph, k))
+        needed = to_materialise(states, changed, lambda k: state.downstream_of(graph, k))
+        selection = [key for key in needed if key in wanted]
         checked = f"checked {len(states)} assets in {time.perf_counter() - began:.1f} s"
         if not selection:
             print(f"pipeline: {checked}: every asset is up to date, nothing to materialise")
@@ -77,7 +79,7 @@ def materialize(everything: bool, dry_run: bool = False) -> int:
         print("pipeline: would materialise every asset")
         return 0
     else:
-        print("pipeline: materialising every asset")
+        print(f"pipeline: materialising every asset ({len(selection)})")
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     log = settings.data_dir() / "logs" / f"pipeline-{stamp}.log"
     print(f"pipeline: full log in {log}")
@@ -115,6 +117,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     build.add_argument("--all", action="store_true", help="every asset, fresh or not")
     build.add_argument("--dry-run", action="store_true", help="only list what would run")
+    build.add_argument(
+        "--experiments", action="store_true", help="the experiments too (resampling_experiment)"
+    )
     show = commands.add_parser("addresses", help="wait for the running parts, print addresses")
     show.add_argument("--service-port", type=int, default=settings.SERVICE_PORT)
     show.add_argument("--dagster-port", type=int, default=3000)
@@ -123,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "materialize":
-        return materialize(args.all, args.dry_run)
+        return materialize(args.all, args.dry_run, args.experiments)
     if args.command == "addresses":
         return addresses(args.service_port, args.dagster_port, args.mlflow_port, args.timeout)
 

@@ -81,6 +81,19 @@ class DataLake(dg.ConfigurableResource):
             self.frame_path(name), columns=None if columns is None else list(columns)
         )
 
+    def write_frame(self, name: str, frame: pd.DataFrame, digest: str) -> Path:
+        """Write a modelling frame with its content hash (``models.data.dataset_hash``) beside."""
+        path = self.frame_path(name)
+        frame.to_parquet(path)
+        path.with_suffix(".sha256").write_text(digest)
+        return path
+
+    def frame_hash(self, name: str) -> str | None:
+        """The content hash written with a modelling frame (``None`` for a frame written before
+        hashes were kept): hashing the full-scale training set again costs seconds a step."""
+        hashed = self.frame_path(name).with_suffix(".sha256")
+        return hashed.read_text() if hashed.exists() else None
+
     def clients_to_score(self) -> pd.DataFrame:
         """Client features of every ``application_test`` client, indexed by ``SK_ID_CURR``."""
         ids = pd.read_parquet(self.raw_table("application_test"), columns=[KEY])[KEY]

@@ -88,6 +88,18 @@ def changed_raw_assets(status: CachingStaleStatusResolver, tables: Mapping[str, 
     return changed_sources(recorded, current)
 
 
+def pipeline_assets(graph: BaseAssetGraph, experiments: bool = False) -> set[str]:
+    """The materialisable assets ``make pipeline`` runs: every one but the experiments, unless
+    ``experiments``."""
+    from credit_assets.defs.lineage import EXPERIMENTS_GROUP
+
+    return {
+        key.to_user_string()
+        for key in graph.materializable_asset_keys
+        if experiments or graph.get(key).group_name != EXPERIMENTS_GROUP
+    }
+
+
 def downstream_of(graph: BaseAssetGraph, keys: set[str]) -> set[str]:
     """``keys`` and every materialisable asset downstream of them."""
     selection = dg.AssetSelection.assets(*(dg.AssetKey.from_user_string(k) for k in keys))

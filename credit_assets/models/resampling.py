@@ -49,7 +49,8 @@ def compare_resampling(
     y = train[TARGET].to_numpy()
     results: dict[str, dict[str, float]] = {}
     for strategy, (sampler, weight, bagging) in STRATEGIES.items():
-        settings = params if bagging else {**params, "bags": 1}
+        # The strategy decides how classes are balanced, not the candidate's large-data defaults.
+        settings = {**params, "resampling": "undersample"} | ({} if bagging else {"bags": 1})
         cv = cross_validate(
             candidate, settings, train, folds, seed, n_jobs, sampler=sampler, class_weight=weight
         )

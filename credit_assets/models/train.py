@@ -25,7 +25,12 @@ from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from credit_assets.features.feature_sets import FeatureSet
 from credit_assets.models.calibration import Method, calibrate, prior_correction, uncalibrated
-from credit_assets.models.candidates import Candidate, undersamples_itself
+from credit_assets.models.candidates import (
+    LARGE_DATA_ROWS,
+    Candidate,
+    fits_every_row,
+    undersamples_itself,
+)
 from credit_assets.models.cost import best_threshold, confusion
 from credit_assets.models.data import TARGET, features_of, negative_keep_rate
 from credit_assets.models.explain import background_means
@@ -43,6 +48,9 @@ class TrainingSettings:
     n_trials: int = 10
     timeout_seconds: float | None = 30.0
     folds: int = 5
+    large_data_folds: int = 3
+    """Folds from ``LARGE_DATA_ROWS`` training clients on: each validation fold still holds
+    tens of thousands of clients, and every fold spared is a fit of the whole split."""
     seed: int = 42
     n_jobs: int = 1
     calibration: Method = "platt"
@@ -74,16 +82,23 @@ def train_candidate(
     """Tune and train ``candidate`` on the columns of the frames given (already restricted to
     ``feature_set``, which is recorded); every figure is computed here, nothing is logged."""
     s = settings
+    folds = s.large_data_folds if len(train) >= LARGE_DATA_ROWS else s.folds
     prefix = "" if feature_set == "history" else f"{feature_set}-"
-    study_name = f"{prefix}{candidate.name}-{data_hash[:12]}-{s.folds}fold-seed{s.seed}"
+    study_name = f"{prefix}{candidate.name}-{data_hash[:12]}-{folds}fold-seed{s.seed}"
     n_trials = s.n_trials if candidate.tunable else 1
     tuning = tune(
         candidate, train, study_storage, study_name, n_trials, s.timeout_seconds,
-        s.folds, s.seed, s.n_jobs,
+        folds, s.seed, s.n_jobs,
     )  # fmt: skip
-    cv = tuning.cv or cross_validate(candidate, tuning.params, train, s.folds, s.seed, s.n_jobs)
+    cv = tuning.cv or cross_validate(candidate, tuning.params, train, folds, s.seed, s.n_jobs)
     y_train, y_holdout = train[TARGET].to_numpy(), holdout[TARGET].to_numpy()
-    keep_rate = negative_keep_rate(train, balanced)
+    pipeline = candidate.pipeline(
+        tuning.params, features_of(balanced), s.seed, s.n_jobs, rows=len(train)
+    )
+    model = pipeline.named_steps["model"]
+    # A model fitted on the classes as they come keeps every non-defaulter.
+    resampled = undersamples_itself(model) or not fits_every_row(model)
+    keep_rate = negative_keep_rate(train, balanced) if resampled else 1.0
     calibration = calibrate(s.calibration, candidate.raw_space, cv.oof, y_train, keep_rate)
     oof_proba = calibration(cv.oof)
     threshold, in_sample_cost = best_threshold(y_train, oof_proba)
@@ -91,13 +106,13 @@ def train_candidate(
         cv.oof,
         y_train,
         lambda raw, y: calibrate(s.calibration, candidate.raw_space, raw, y, keep_rate),
-        s.folds,
+        folds,
         s.seed,
     )
 
-    pipeline = candidate.pipeline(tuning.params, features_of(balanced), s.seed, s.n_jobs)
-    # A bagging model draws its own balanced subsets: it gets every training client.
-    fit_on = train if undersamples_itself(pipeline.named_steps["model"]) else balanced
+    # A bagging model draws its own balanced subsets, a booster learns from the classes as they
+    # come: either gets every training client.
+    fit_on = train if fits_every_row(model) else balanced
     start = time.perf_counter()
     pipeline.fit(features_of(fit_on), fit_on[TARGET].to_numpy())
     fit_seconds = time.perf_counter() - start

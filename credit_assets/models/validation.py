@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
-from credit_assets.models.candidates import Candidate, ClassWeight, Params, undersamples_itself
+from credit_assets.models.candidates import Candidate, ClassWeight, Params, fits_every_row
 from credit_assets.models.data import TARGET, features_of
 from credit_assets.models.scores import raw_scores
 
@@ -62,7 +62,7 @@ def sampling_pipeline(
 ) -> SamplingPipeline:
     """``[sample ->] prep -> model`` as one imbalanced-learn pipeline."""
     inner = candidate.pipeline(params, frame, seed, n_jobs, class_weight)
-    own = undersamples_itself(inner.named_steps["model"])
+    own = fits_every_row(inner.named_steps["model"])
     steps: list[tuple[str, Any]] = [] if sampler is None or own else [("sample", sampler(seed))]
     return SamplingPipeline([*steps, *inner.steps])
 

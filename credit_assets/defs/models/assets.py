@@ -8,7 +8,7 @@ import dagster as dg
 import numpy as np
 
 from credit_assets.code_version import code_version
-from credit_assets.defs.lineage import data_kind
+from credit_assets.defs.lineage import EXPERIMENTS_GROUP, data_kind
 from credit_assets.defs.resources import DataLake, name_prefix
 from credit_assets.defs.tracking import MlflowTracking
 from credit_assets.features.feature_sets import FEATURE_SETS, FeatureSet
@@ -49,6 +49,8 @@ class CandidateConfig(dg.Config):
     timeout_seconds: float | None = _DEFAULTS.timeout_seconds
     """Stop starting new trials after this long (the running trial finishes)."""
     folds: int = _DEFAULTS.folds
+    large_data_folds: int = _DEFAULTS.large_data_folds
+    """Folds from 100,000 training clients on (each fold spared is a fit of the whole split)."""
     seed: int = _DEFAULTS.seed
     n_jobs: int = _DEFAULTS.n_jobs
     """Threads per model; the executor already runs two steps at once on two cores."""
@@ -99,9 +101,11 @@ def candidate_asset(
         kinds={"scikit-learn", "optuna", "mlflow"},
         description=(
             f"{DESCRIPTIONS[candidate.name]} On {FEATURE_SET_TITLES[feature_set]}."
-            " Tuned by Optuna on 5-fold stratified CV (undersampled training folds), calibrated"
-            " and thresholded on out-of-fold predictions (cost cross-fitted), refitted on the"
-            " balanced training set, scored once on the holdout."
+            " Tuned by Optuna on stratified CV (5 folds; 3 from 100,000 training clients on;"
+            " training folds undersampled unless the model balances its own rows or learns from"
+            " every row), calibrated and thresholded on out-of-fold predictions (cost"
+            " cross-fitted), refitted on the balanced training set (or every training client),"
+            " scored once on the holdout."
         ),
     )
     def _candidate(
@@ -115,7 +119,8 @@ def candidate_asset(
             for name in ("training_set", "balanced_training_set", "holdout_set")
         }
         train, balanced, holdout = frames.values()
-        data_hash, kind = dataset_hash(train), data_kind(context.instance)
+        data_hash = lake.frame_hash("training_set") or dataset_hash(train)
+        kind = data_kind(context.instance)
         name = f"{name_prefix(feature_set)}{candidate.name}"
         result = train_candidate(
             candidate, train, balanced, holdout, lake.study_path(name), config.settings(),
@@ -176,7 +181,7 @@ class ResamplingConfig(dg.Config):
 
 @dg.asset(
     code_version=CODE_VERSION,
-    group_name=GROUP,
+    group_name=EXPERIMENTS_GROUP,
     deps=["training_set", "lightgbm_candidate"],
     kinds={"lightgbm", "mlflow"},
 )
@@ -200,7 +205,9 @@ def resampling_experiment(
         "resampling_experiment",
         {**params, **config.model_dump()},
         flat,
-        tracking.run_tags(data_kind(context.instance), dataset_hash(train)),
+        tracking.run_tags(
+            data_kind(context.instance), lake.frame_hash("training_set") or dataset_hash(train)
+        ),
     )
     return dg.MaterializeResult(
         metadata={

@@ -103,7 +103,10 @@ def _choose(
     }
     registered = None
     if config.register_in_mlflow:
-        tags = tracking.run_tags(model.data_kind, dataset_hash(lake.read_frame("training_set")))
+        tags = tracking.run_tags(
+            model.data_kind,
+            lake.frame_hash("training_set") or dataset_hash(lake.read_frame("training_set")),
+        )
         tags |= {"candidate": choice.name, "version": model.version, "feature_set": feature_set}
         registered = tracking.register_champion(path, tags, feature_set)
         record["registered_version"] = registered
@@ -176,7 +179,6 @@ def batch_scores(lake: DataLake) -> dg.MaterializeResult:
     deps=[
         *(champion_key(s) for s in FEATURE_SETS),
         "holdout_set",
-        "resampling_experiment",
         "batch_scores",
         "validation_report",
     ],
@@ -220,7 +222,9 @@ def build_evaluation(lake: DataLake, source: HomeCreditSource) -> dict[str, Any]
     kind = models["history"].data_kind
     truth = evaluation.truth_file(source.path) if kind == "synthetic" else None
     oracle = evaluation.oracle_figures(pd.read_csv(truth), holdout.index, y) if truth else None
-    resampling = json.loads(lake.report_path("resampling.json").read_text())
+    # An experiment, off the pipeline's path: reported when it has been run.
+    experiment = lake.report_path("resampling.json")
+    resampling = json.loads(experiment.read_text()) if experiment.exists() else None
     sections = {}
     for feature_set, model in models.items():
         record = lake.champion_record(feature_set)

@@ -1,7 +1,6 @@
 """Training data: labelled clients split into training and holdout; the balanced training set."""
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -25,13 +24,16 @@ GROUP = "training"
 CODE_VERSION = code_version(__name__)
 
 
-def frame_metadata(frame: pd.DataFrame, path: Path) -> dict[str, Any]:
+def write_frame(lake: DataLake, name: str, frame: pd.DataFrame) -> dict[str, Any]:
+    """Write a modelling frame with its hash; its metadata."""
+    digest = dataset_hash(frame)
+    path = lake.write_frame(name, frame, digest)
     return {
         "dagster/row_count": len(frame),
         "columns": frame.shape[1] - 1,
         "defaulters": int(frame[TARGET].sum()),
         "default_rate": round(float(frame[TARGET].mean()), 5),
-        "dataset_hash": dataset_hash(frame),
+        "dataset_hash": digest,
         "parquet_path": dg.MetadataValue.path(str(path)),
     }
 
@@ -82,9 +84,7 @@ def train_holdout_split(
     kind = data_kind(context.instance)
     hashes = {}
     for name, part in (("training_set", train), ("holdout_set", holdout)):
-        path = lake.frame_path(name)
-        part.to_parquet(path)
-        metadata = frame_metadata(part, path) | {"data_kind": kind}
+        metadata = write_frame(lake, name, part) | {"data_kind": kind}
         hashes[name] = str(metadata["dataset_hash"])
         yield dg.MaterializeResult(asset_key=name, metadata=metadata)
     tracking.tag_dataset(
@@ -122,9 +122,7 @@ def balanced_training_set(config: BalanceConfig, lake: DataLake) -> dg.Materiali
     training fold instead, never touching validation rows."""
     train = lake.read_frame("training_set")
     balanced = undersample(train, config.sampling_strategy, config.seed)
-    path = lake.frame_path("balanced_training_set")
-    balanced.to_parquet(path)
-    metadata = frame_metadata(balanced, path)
+    metadata = write_frame(lake, "balanced_training_set", balanced)
     metadata["negatives_kept_share"] = round(
         float((balanced[TARGET] == 0).sum() / max((train[TARGET] == 0).sum(), 1)), 5
     )
