@@ -146,7 +146,8 @@ def _suggest_lightgbm(trial: optuna.Trial) -> Params:
 
 LOGREG_DEFAULTS: Params = {"C": 0.05, "bags": 5}
 FOREST_DEFAULTS: Params = {"max_depth": 12, "min_samples_leaf": 5, "max_features": 0.1}
-# Each tree grown on half the (balanced) rows: MEASURED_FOREST
+# Each tree grown on half the rows (of a balanced fold): on the first of five folds of the
+# generator's 307,511 clients, AUC 0.7585 vs 0.7603 in 42 s vs 84 s a fit (one thread).
 FOREST_LARGE_DATA: Params = {"max_samples": 0.5}
 # Shallow, regularised trees: a balanced set of a few thousand clients and hundreds of
 # features overfits deeper ones (measured on the demo data: CV AUC 0.7675 vs 0.763 at 15 leaves).
