@@ -46,7 +46,9 @@ class TrainingSettings:
     """How a candidate is tuned and validated."""
 
     n_trials: int = 10
-    timeout_seconds: float | None = 30.0
+    timeout_seconds: float | None = 10.0
+    """Tuning time a run may start trials in; a study resumes where the last run left it (weekly
+    retraining adds trials up to ``n_trials``), so a first run serves a model in minutes."""
     folds: int = 5
     large_data_folds: int = 3
     """Folds from ``LARGE_DATA_ROWS`` training clients on: each validation fold still holds
