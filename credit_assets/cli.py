@@ -6,6 +6,9 @@ credit-scoring materialize [--all] [--dry-run]
                                     (what is missing or stale, one line per step, log to a file)
 credit-scoring addresses --service-port P --dagster-port D --mlflow-port M
                                     (wait until each part answers, print the addresses, stay up)
+credit-scoring wait-for URL [--timeout S]
+                                    (return once URL answers: the Procfile starts the UIs after
+                                    the service is ready, so they do not slow its start)
 """
 
 from __future__ import annotations
@@ -100,6 +103,14 @@ def addresses(service_port: int, dagster_port: int, mlflow_port: int, timeout: f
     return 0
 
 
+def wait_for(url: str, timeout: float) -> int:
+    """0 once ``url`` answers, 1 if it has not within ``timeout`` seconds."""
+    from credit_assets.launcher.ready import Endpoint, wait_until_ready
+
+    ready = wait_until_ready([Endpoint(url, url, url)], timeout)
+    return 0 if ready[url] is not None else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="credit-scoring", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -125,10 +136,15 @@ def main(argv: list[str] | None = None) -> int:
     show.add_argument("--dagster-port", type=int, default=3000)
     show.add_argument("--mlflow-port", type=int, default=5000)
     show.add_argument("--timeout", type=float, default=300.0, help="seconds to wait at most")
+    wait = commands.add_parser("wait-for", help="return once a URL answers")
+    wait.add_argument("url")
+    wait.add_argument("--timeout", type=float, default=300.0, help="seconds to wait at most")
     args = parser.parse_args(argv)
 
     if args.command == "materialize":
         return materialize(args.all, args.dry_run, args.experiments)
+    if args.command == "wait-for":
+        return wait_for(args.url, args.timeout)
     if args.command == "addresses":
         return addresses(args.service_port, args.dagster_port, args.mlflow_port, args.timeout)
 
