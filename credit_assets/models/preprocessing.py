@@ -55,11 +55,15 @@ class FrameEncoder(TransformerMixin, BaseEstimator):
         frame = X if list(X.columns) == list(self.feature_names_in_) else self._aligned(X)
         if len(frame) <= SMALL_BATCH:
             return self._transform_small(frame)
-        out = np.empty((len(frame), len(self.feature_names_in_)), dtype=np.float64)
-        out[:, self.numeric_index_] = _float_matrix(frame.loc[:, self.numeric_])
-        for column, codes in self.categories_.items():
-            out[:, self.categorical_index_[column]] = _codes(frame[column].to_numpy(), codes)
-        return out
+        # Filled column by column into a column-major matrix: each column is one contiguous
+        # copy, where a row-major result or a frame-wide conversion strides through memory
+        # (0.3 s instead of 1.0 s for 61,503 x 723; the values are the same).
+        out = np.empty((len(self.feature_names_in_), len(frame)), dtype=np.float64)
+        for index, column in enumerate(self.feature_names_in_):
+            codes = self.categories_.get(column)
+            values = frame[column]
+            out[index] = _floats(values) if codes is None else _codes(values.to_numpy(), codes)
+        return out.T
 
     def _transform_small(self, frame: pd.DataFrame) -> NDArray[np.float64]:
         """The same result for a few rows through one object array: pandas column selection
@@ -80,12 +84,11 @@ class FrameEncoder(TransformerMixin, BaseEstimator):
         return self.feature_names_in_
 
 
-def _float_matrix(frame: pd.DataFrame) -> NDArray[np.float64]:
-    """The frame as floats, missing values NaN. Plain NumPy columns (the feature table's) convert
-    directly: ``na_value`` sends pandas down a per-value path, 2.8 times slower on 61,503 x 723."""
-    if all(isinstance(t, np.dtype) for t in frame.dtypes):
-        return frame.to_numpy(dtype=np.float64)
-    return frame.to_numpy(dtype=np.float64, na_value=np.nan)
+def _floats(values: pd.Series) -> NDArray[np.float64]:
+    """A numeric column as floats, missing values NaN (plain NumPy columns convert directly)."""
+    if isinstance(values.dtype, np.dtype):
+        return values.to_numpy(dtype=np.float64)
+    return values.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
 def as_text(frame: pd.DataFrame) -> NDArray[np.object_]:
