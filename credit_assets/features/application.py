@@ -7,6 +7,8 @@ models choose their own encoding, fitted on their training split.
 
 from __future__ import annotations
 
+from functools import cache
+
 import polars as pl
 
 from credit_assets.features.common import KEY, div, ratio, sentinel_to_null
@@ -74,8 +76,16 @@ def application_features(app: pl.LazyFrame) -> pl.LazyFrame:
     365243 becomes missing with an indicator, ``XNA`` becomes missing, and the derived columns are
     appended.
     """
+    cleaned = app.select(raw_columns()).with_columns(*_cleaning())
+    return cleaned.with_columns(*_derived())
+
+
+# The expressions are built once: a new applicant's row needs a few hundred, and building one
+# costs about what evaluating it on one row does.
+@cache
+def _cleaning() -> tuple[pl.Expr, ...]:
     days = [c for c in raw_columns() if c.startswith("DAYS_")]
-    cleaned = app.select(raw_columns()).with_columns(
+    return (
         (pl.col("DAYS_EMPLOYED") == DAYS_SENTINEL).cast(pl.Int8).alias("DAYS_EMPLOYED_SENTINEL"),
         *sentinel_to_null(days),
         *[
@@ -83,7 +93,11 @@ def application_features(app: pl.LazyFrame) -> pl.LazyFrame:
             for c in string_columns()
         ],
     )
-    return cleaned.with_columns(*_ratios(), *_ext_sources(), *_counts())
+
+
+@cache
+def _derived() -> tuple[pl.Expr, ...]:
+    return (*_ratios(), *_ext_sources(), *_counts())
 
 
 def _ratios() -> list[pl.Expr]:

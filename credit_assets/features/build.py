@@ -20,7 +20,7 @@ import polars as pl
 
 from credit_assets.features.application import application_features, applications
 from credit_assets.features.bureau import bureau_features
-from credit_assets.features.common import KEY, safe_name
+from credit_assets.features.common import FEW_ROWS, KEY, safe_name
 from credit_assets.features.credit_card import credit_card_features
 from credit_assets.features.installments import installment_features
 from credit_assets.features.pos_cash import pos_cash_features
@@ -28,8 +28,6 @@ from credit_assets.features.previous import previous_features
 
 DEFAULT_MAX_MISSING_SHARE = 0.95
 FEATURE_FLOAT = pl.Float32
-FEW_ROWS = 64
-"""Up to this many rows (the service's applicants, not the batch), expressions run in turn."""
 T = TypeVar("T")
 
 
@@ -109,11 +107,20 @@ def safe_names(frame: pl.DataFrame) -> pl.DataFrame:
     Raises:
         ValueError: if two columns would get the same safe name.
     """
-    safe = [safe_name(c) for c in frame.columns]
+    return frame.rename(dict(zip(frame.columns, safe_columns(frame.columns), strict=True)))
+
+
+def safe_columns(columns: Sequence[str]) -> list[str]:
+    """Every name made safe by :func:`common.safe_name`.
+
+    Raises:
+        ValueError: if two columns would get the same safe name.
+    """
+    safe = [safe_name(c) for c in columns]
     if len(set(safe)) != len(safe):
         clashes = sorted({s for s in safe if safe.count(s) > 1})
         raise ValueError(f"columns clash once made safe: {clashes}")
-    return frame.rename(dict(zip(frame.columns, safe, strict=True)))
+    return safe
 
 
 def assemble(application: pl.DataFrame, parts: Sequence[pl.DataFrame]) -> pl.DataFrame:

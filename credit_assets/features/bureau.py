@@ -7,11 +7,14 @@ client over all credits (``BURO_``), active ones (``ACTIVE_``) and closed ones (
 
 from __future__ import annotations
 
+from functools import cache
+
 import polars as pl
 
 from credit_assets.features.categories import BUREAU, BUREAU_BALANCE_STATUS
 from credit_assets.features.common import (
     KEY,
+    collected,
     encode_categories,
     is_value,
     join_all,
@@ -60,13 +63,21 @@ STATUS_SHARES = [safe_name(f"STATUS_{s}_MEAN") for s in (*BUREAU_BALANCE_STATUS,
 
 def balance_per_credit(bureau_balance: pl.LazyFrame) -> pl.DataFrame:
     """One row per bureau credit: months on file, status shares, late months, worst status."""
+    return collected(_balance_summary(bureau_balance))
+
+
+def _balance_summary(bureau_balance: pl.LazyFrame) -> pl.LazyFrame:
     encoded = bureau_balance.select(CREDIT_KEY, "MONTHS_BALANCE", *encode_categories(STATUSES))
     status = pl.col("STATUS")
     # Codes 0-5 are the days-past-due buckets "0"-"5" themselves (see BUREAU_BALANCE_STATUS).
-    months = sorted_rows(encoded, CREDIT_KEY).with_columns(
-        status.is_between(1, WORST_LEVEL).fill_null(False).alias("LATE"),
-        (pl.col("MONTHS_BALANCE") >= -RECENT_MONTHS).alias("RECENT"),
-        pl.when(status <= WORST_LEVEL).then(status).alias("LEVEL"),
+    months = (
+        sorted_rows(encoded, CREDIT_KEY)
+        .lazy()
+        .with_columns(
+            status.is_between(1, WORST_LEVEL).fill_null(False).alias("LATE"),
+            (pl.col("MONTHS_BALANCE") >= -RECENT_MONTHS).alias("RECENT"),
+            pl.when(status <= WORST_LEVEL).then(status).alias("LEVEL"),
+        )
     )
     months = months.with_columns((pl.col("LATE") & pl.col("RECENT")).alias("RECENT_LATE"))
     specs = [
@@ -78,13 +89,13 @@ def balance_per_credit(bureau_balance: pl.LazyFrame) -> pl.DataFrame:
         Agg("BB_RECENT_LATE_MONTHS", "RECENT_LATE", "sum"),
         Agg("BB_WORST_STATUS", "LEVEL", "max"),
     ]
-    return summarise(months, specs, STATUSES, key=CREDIT_KEY)
+    return summarise(collected(months), specs, STATUSES, key=CREDIT_KEY)
 
 
 def bureau_features(bureau: pl.LazyFrame, bureau_balance: pl.LazyFrame) -> pl.DataFrame:
     """One row per client with bureau credits: the recipe's aggregates plus counts and ratios."""
     joined = bureau.with_columns(encode_categories(BUREAU)).join(
-        balance_per_credit(bureau_balance).lazy(), on=CREDIT_KEY, how="left"
+        _balance_summary(bureau_balance), on=CREDIT_KEY, how="left"
     )
     credits = sorted_rows(joined.drop(CREDIT_KEY), KEY).with_columns(
         is_value(BUREAU, "CREDIT_ACTIVE", "Active").alias("ACTIVE"),
@@ -109,12 +120,13 @@ def bureau_features(bureau: pl.LazyFrame, bureau_balance: pl.LazyFrame) -> pl.Da
     )
     closed = summarise(credits.filter(pl.col("CLOSED")), aggs(NUMERIC, "CLOSED"))
     clients = join_all(overall, [active, closed])
-    return clients.with_columns(*_ratios("BURO"), *_ratios("ACTIVE"))
+    return collected(clients.with_columns(*_ratios("BURO"), *_ratios("ACTIVE")))
 
 
-def _counts() -> list[Agg]:
+@cache
+def _counts() -> tuple[Agg, ...]:
     """Credits: all, active, closed, opened in the last one and two years, ending in future."""
-    return [
+    return (
         Agg("BURO_COUNT", KEY, "size"),
         Agg("BURO_ACTIVE_COUNT", "ACTIVE", "sum"),
         Agg("BURO_CLOSED_COUNT", "CLOSED", "sum"),
@@ -122,16 +134,17 @@ def _counts() -> list[Agg]:
         Agg("BURO_ENDDATE_FUTURE_COUNT", "ENDDATE_FUTURE", "sum"),
         Agg("BURO_DAYS_ENDDATE_FACT_MAX", "DAYS_ENDDATE_FACT", "max"),
         Agg("BURO_DAYS_CREDIT_UPDATE_MAX", "DAYS_CREDIT_UPDATE", "max"),
-    ]
+    )
 
 
-def _ratios(prefix: str) -> list[pl.Expr]:
+@cache
+def _ratios(prefix: str) -> tuple[pl.Expr, ...]:
     """Debt, limit and overdue ratios of the summed amounts; late share of the monthly history."""
 
     def total(column: str) -> pl.Expr:
         return pl.col(f"{prefix}_{column}_SUM")
 
-    return [
+    return (
         ratio(total("AMT_CREDIT_SUM_DEBT"), total("AMT_CREDIT_SUM")).alias(
             f"{prefix}_DEBT_CREDIT_RATIO"
         ),
@@ -147,4 +160,4 @@ def _ratios(prefix: str) -> list[pl.Expr]:
         ratio(total("BB_RECENT_LATE_MONTHS"), total("BB_RECENT_MONTHS")).alias(
             f"{prefix}_BB_LATE_SHARE_{RECENT_MONTHS}M"
         ),
-    ]
+    )

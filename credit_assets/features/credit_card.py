@@ -7,7 +7,7 @@ from typing import TypeVar
 import polars as pl
 
 from credit_assets.features.categories import CREDIT_CARD_STATUS
-from credit_assets.features.common import KEY, encode_categories, ratio, sorted_rows
+from credit_assets.features.common import KEY, collected, encode_categories, ratio, sorted_rows
 from credit_assets.features.summary import Agg, aggs, summarise
 from credit_assets.kaggle import schema
 
@@ -60,9 +60,8 @@ def with_row_features(credit_card: Frame) -> Frame:
 
 def credit_card_features(credit_card: pl.LazyFrame) -> pl.DataFrame:
     """One row per client with credit cards: the recipe's five-way aggregates plus behaviour."""
-    rows = with_row_features(
-        sorted_rows(credit_card.with_columns(encode_categories(STATUSES)), KEY)
-    )
+    encoded = sorted_rows(credit_card.with_columns(encode_categories(STATUSES)), KEY)
+    rows = collected(with_row_features(encoded.lazy()))
     specs = [
         *aggs({c: AGGREGATIONS for c in numeric_columns()}, "CC"),
         *aggs(EXTRA, "CC"),
@@ -71,4 +70,4 @@ def credit_card_features(credit_card: pl.LazyFrame) -> pl.DataFrame:
     ]
     clients = summarise(rows, specs, STATUSES, "CC", AGGREGATIONS)
     atm = ratio(pl.col("CC_AMT_DRAWINGS_ATM_CURRENT_SUM"), pl.col("CC_AMT_DRAWINGS_CURRENT_SUM"))
-    return clients.with_columns(atm.alias("CC_ATM_DRAWINGS_SHARE"))
+    return collected(clients.with_columns(atm.alias("CC_ATM_DRAWINGS_SHARE")))

@@ -10,7 +10,7 @@ from typing import TypeVar
 
 import polars as pl
 
-from credit_assets.features.common import KEY, div, join_all, sorted_rows
+from credit_assets.features.common import KEY, collected, div, join_all, sorted_rows
 from credit_assets.features.summary import Agg, aggs, summarise
 
 Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
@@ -60,7 +60,9 @@ def with_row_features(installments: Frame) -> Frame:
 
 def installment_features(installments: pl.LazyFrame) -> pl.DataFrame:
     """One row per client with instalment payments."""
-    rows = with_row_features(sorted_rows(installments.select(KEY, *RAW_COLUMNS), KEY))
+    rows = collected(
+        with_row_features(sorted_rows(installments.select(KEY, *RAW_COLUMNS), KEY).lazy())
+    )
     specs = [*aggs(NUMERIC, "INSTAL"), Agg("INSTAL_COUNT", KEY, "size")]
     specs += [
         Agg("INSTAL_LATE_SHARE", "LATE", "mean"),
@@ -69,10 +71,11 @@ def installment_features(installments: pl.LazyFrame) -> pl.DataFrame:
     windows = [_window(rows, days) for days in RECENT_DAYS]
     clients = join_all(summarise(rows, specs), [table for table, _ in windows])
     # A client without payments in a window made none there: its count and sums are 0.
-    return clients.with_columns(pl.col(name).fill_null(0) for _, zeros in windows for name in zeros)
+    zeros = (pl.col(name).fill_null(0) for _, names in windows for name in names)
+    return collected(clients.with_columns(zeros))
 
 
-def _window(rows: pl.DataFrame, days: int) -> tuple[pl.DataFrame, list[str]]:
+def _window(rows: pl.DataFrame, days: int) -> tuple[pl.LazyFrame, list[str]]:
     """Payments due in the last ``days`` days summarised on their own, and which of the columns
     are counts or sums.
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 import polars as pl
 
 from credit_assets.features.categories import POS_CASH_STATUS
-from credit_assets.features.common import KEY, encode_categories, is_value, ratio, sorted_rows
+from credit_assets.features.common import (
+    KEY,
+    collected,
+    encode_categories,
+    is_value,
+    ratio,
+    sorted_rows,
+)
 from credit_assets.features.summary import Agg, aggs, summarise
 
 LOAN_KEY = "SK_ID_PREV"
@@ -48,4 +55,4 @@ def pos_cash_features(pos_cash: pl.LazyFrame) -> pl.DataFrame:
     ]
     clients = summarise(months, specs, STATUSES, "POS")
     completed = ratio(pl.col("POS_COMPLETED_LOAN_COUNT"), pl.col("POS_LOAN_COUNT"))
-    return clients.with_columns(completed.alias("POS_COMPLETED_SHARE"))
+    return collected(clients.with_columns(completed.alias("POS_COMPLETED_SHARE")))

@@ -6,6 +6,7 @@ ones (``REFUSED_``). Day columns holding the 365243 sentinel are made missing fi
 
 from __future__ import annotations
 
+from functools import cache
 from typing import TypeVar
 
 import polars as pl
@@ -13,6 +14,7 @@ import polars as pl
 from credit_assets.features.categories import PREVIOUS
 from credit_assets.features.common import (
     KEY,
+    collected,
     div,
     encode_categories,
     is_value,
@@ -98,15 +100,15 @@ def previous_features(previous: pl.LazyFrame) -> pl.DataFrame:
     """One row per client with previous applications."""
     used = {KEY, "SK_ID_PREV", *NUMERIC, *SENTINEL_DAYS, *PREVIOUS} - {"APP_CREDIT_PERC"}
     encoded = previous.select(sorted(used)).with_columns(encode_categories(PREVIOUS))
-    rows = with_row_features(sorted_rows(encoded, KEY))
+    rows = collected(with_row_features(sorted_rows(encoded, KEY).lazy()))
     spec = {**NUMERIC, **EXTRA}
     overall = summarise(rows, [*aggs(spec, "PREV"), *_decisions()], PREVIOUS, "PREV")
     approved = summarise(rows.filter(pl.col("APPROVED")), aggs(spec, "APPROVED"))
     refused = summarise(rows.filter(pl.col("REFUSED")), aggs(spec, "REFUSED"))
-    return join_all(overall, [approved, refused, _last_application(rows)])
+    return collected(join_all(overall, [approved, refused, _last_application(rows)]))
 
 
-def _last_application(rows: pl.DataFrame) -> pl.DataFrame:
+def _last_application(rows: pl.DataFrame) -> pl.LazyFrame:
     """The latest application of each client (ties broken by SK_ID_PREV).
 
     Only the few columns needed are re-sorted by decision day, which is much cheaper than
@@ -121,10 +123,11 @@ def _last_application(rows: pl.DataFrame) -> pl.DataFrame:
     return summarise(latest, [Agg(name, column, "last") for name, column in LAST.items()])
 
 
-def _decisions() -> list[Agg]:
+@cache
+def _decisions() -> tuple[Agg, ...]:
     """Counts of applications, approvals, refusals and loans still being repaid, overall and in
     the last one and two years."""
-    return [
+    return (
         Agg("PREV_COUNT", KEY, "size"),
         Agg("PREV_APPROVED_COUNT", "APPROVED", "sum"),
         Agg("PREV_REFUSED_COUNT", "REFUSED", "sum"),
@@ -135,4 +138,4 @@ def _decisions() -> list[Agg]:
             Agg(f"PREV_REFUSED_COUNT_{d // 365}Y", f"RECENT_REFUSED_{d // 365}Y", "sum")
             for d in RECENT_DAYS
         ],
-    ]
+    )

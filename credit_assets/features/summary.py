@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache, cached_property
 
 import numpy as np
 import polars as pl
 
-from credit_assets.features.common import KEY, safe_name
+from credit_assets.features.common import FEW_ROWS, KEY, safe_name
 
 _POLARS: dict[str, Callable[[pl.Expr], pl.Expr]] = {
     "count": lambda e: e.count(),
@@ -44,17 +45,31 @@ class Agg:
 
     def expr(self) -> pl.Expr:
         """The Polars aggregation."""
-        if self.how == "size":
-            return pl.len().alias(self.name)
-        try:
-            return _POLARS[self.how](pl.col(self.column)).alias(self.name)
-        except KeyError:
-            raise ValueError(f"unknown aggregation {self.how!r}; known: {HOWS}") from None
+        return self._expr
+
+    @cached_property
+    def _expr(self) -> pl.Expr:
+        return _expression(self)
 
 
-def aggs(spec: Mapping[str, Sequence[str]], prefix: str) -> list[Agg]:
+@cache  # built once: a new applicant's row takes a few hundred
+def _expression(agg: Agg) -> pl.Expr:
+    if agg.how == "size":
+        return pl.len().alias(agg.name)
+    try:
+        return _POLARS[agg.how](pl.col(agg.column)).alias(agg.name)
+    except KeyError:
+        raise ValueError(f"unknown aggregation {agg.how!r}; known: {HOWS}") from None
+
+
+def aggs(spec: Mapping[str, Sequence[str]], prefix: str) -> tuple[Agg, ...]:
     """``{prefix}_{column}_{HOW}`` aggregations from a pandas-style ``{column: [hows]}``."""
-    return [Agg(f"{prefix}_{c}_{how.upper()}", c, how) for c, hows in spec.items() for how in hows]
+    return _aggs(tuple((c, tuple(hows)) for c, hows in spec.items()), prefix)
+
+
+@cache  # the same aggregations (and their built expressions) on every call
+def _aggs(spec: tuple[tuple[str, tuple[str, ...]], ...], prefix: str) -> tuple[Agg, ...]:
+    return tuple(Agg(f"{prefix}_{c}_{how.upper()}", c, how) for c, hows in spec for how in hows)
 
 
 def summarise(
@@ -64,7 +79,7 @@ def summarise(
     category_prefix: str = "",
     category_hows: Sequence[str] = ("mean",),
     key: str = KEY,
-) -> pl.DataFrame:
+) -> pl.LazyFrame:
     """One row per ``key`` of a key-sorted ``frame``: every ``Agg``, then category indicators.
 
     ``categories`` columns hold the codes of ``common.encode_categories``. For each listed value
@@ -73,29 +88,55 @@ def summarise(
     aggregates. Only the count of ones is computed, for all values of a column in one
     ``numpy.bincount``; the rest follows from it and the row count.
 
+    The indicators are computed at once, the aggregations are left as a plan: a feature group
+    joins its summaries and collects them in one query (:func:`common.collected`); on a new
+    applicant's few rows the groups took a quarter less time than with each step on its own.
+
     Raises:
         ValueError: if ``frame`` is not sorted by ``key``.
     """
     keys = frame.get_column(key)
     if not keys.is_sorted():
         raise ValueError(f"summarise needs rows sorted by {key}")
-    sizes = keys.rle().struct.field("len")  # rows per client, in key order
-    grouped = frame.with_columns(_grouping_keys(keys, sizes.len())).group_by(
-        key, maintain_order=True
-    )
+    starts = _client_starts(keys)
+    sizes = np.diff(np.flatnonzero(np.append(starts, True)))  # rows per client, in key order
+    grouped = frame.lazy().group_by(_grouping_keys(keys, sizes.size), maintain_order=True)
     summary = grouped.agg(*(a.expr() for a in specs))
     if not categories:
         return summary
-    segment = keys.rle_id().to_numpy()  # the client's position in ``summary``, row by row
-    counts = sizes.to_numpy().astype(np.float64)
-    derived = [
-        series
+    segment = np.cumsum(starts) - 1  # the client's position in ``summary``, row by row
+    counts = sizes.astype(np.float64)
+    hows = tuple(category_hows)
+    names = [
+        name
         for column, values in categories.items()
-        for series in _category_columns(
-            frame.get_column(column), values, segment, counts, category_prefix, category_hows
+        for name in _indicator_names(category_prefix, column, tuple(values), hows)
+    ]
+    columns = [
+        indicator
+        for column, values in categories.items()
+        for indicator in _category_columns(
+            frame.get_column(column), len(values), segment, counts, hows
         )
     ]
-    return summary.hstack(derived)
+    if not names:
+        return summary
+    return pl.concat([summary, _frame(names, columns).lazy()], how="horizontal")
+
+
+def _client_starts(keys: pl.Series) -> np.ndarray:
+    """Where each client's rows start, for sorted keys.
+
+    In NumPy: each of the Polars Series methods (``rle``, ``rle_id``) runs a query, which on a
+    new applicant's few rows cost a hundred times the arithmetic.
+    """
+    values = keys.to_numpy()
+    starts = np.ones(values.size, dtype=bool)
+    starts[1:] = values[1:] != values[:-1]
+    if keys.has_nulls():  # missing keys (sorted together) are one client, as in a group-by
+        missing = np.isnan(values)
+        starts[1:] &= ~(missing[1:] & missing[:-1])
+    return starts
 
 
 def _grouping_keys(keys: pl.Series, clients: int) -> pl.Series:
@@ -112,38 +153,55 @@ def _grouping_keys(keys: pl.Series, clients: int) -> pl.Series:
     return pl.Series(keys.name, keys.to_numpy(), dtype=keys.dtype)
 
 
+@cache
+def _indicator_names(
+    prefix: str, column: str, values: tuple[str, ...], hows: tuple[str, ...]
+) -> tuple[str, ...]:
+    """``{prefix}_{column}_{value}_{HOW}``, value by value (missing last), ``hows`` within."""
+    stems = [safe_name(f"{prefix}_{column}_{value}") for value in (*values, "nan")]
+    return tuple(f"{stem}_{how.upper()}" for stem in stems for how in hows)
+
+
 def _category_columns(
-    codes: pl.Series,
-    values: Sequence[str],
-    segment: np.ndarray,
-    sizes: np.ndarray,
-    prefix: str,
-    hows: Sequence[str],
-) -> list[pl.Series]:
-    """The indicator summaries of one encoded column, value by value, ``hows`` within a value.
+    codes: pl.Series, listed: int, segment: np.ndarray, sizes: np.ndarray, hows: Sequence[str]
+) -> list[np.ndarray]:
+    """The indicator summaries of one encoded column (``listed`` values), in the order of
+    :func:`_indicator_names`.
 
     The counts are laid out one row per value (``code * clients + client``), so each value's
     counts are contiguous and each summary is computed straight into its output column. Large
     temporaries are avoided: on the full tables, fresh memory (page faults) cost more than the
-    arithmetic.
+    arithmetic. A few clients' summaries are computed for every value at once instead: one
+    NumPy call per value cost more than the arithmetic there.
     """
-    width = len(values) + 2  # the listed values, any other value, missing
+    width = listed + 2  # the listed values, any other value, missing
     clients = sizes.size
-    index = codes.fill_null(width - 1).to_numpy().astype(np.int64)
+    index = codes.to_numpy()  # floats with NaN where missing, if any is
+    if codes.has_nulls():
+        index = np.where(np.isnan(index), width - 1, index)
+    index = index.astype(np.int64)
     index *= clients
     index += segment
     counts = np.bincount(index, minlength=width * clients).reshape(width, clients)
-    rows = [*range(len(values)), width - 1]
-    stems = [safe_name(f"{prefix}_{codes.name}_{value}") for value in (*values, "nan")]
-    return [
-        pl.Series(
-            f"{stem}_{how.upper()}",
-            _indicator(counts[row], sizes, how),
-            nan_to_null=how == "var",  # only a variance can be undefined (one row)
+    rows = [*range(listed), width - 1]
+    if clients > FEW_ROWS:
+        return [_indicator(counts[row], sizes, how) for row in rows for how in hows]
+    every = np.stack([_indicator(counts[rows], sizes, how) for how in hows], axis=1)
+    return list(every.reshape(len(rows) * len(hows), clients))
+
+
+def _frame(names: Sequence[str], columns: Sequence[np.ndarray]) -> pl.DataFrame:
+    """Named float columns as a frame, NaN missing (only a variance can be undefined: one row).
+
+    A few clients' columns go in one array split into fields: a Series per column cost ~10 µs
+    each, as much as computing a new applicant's hundreds of indicators.
+    """
+    if columns[0].size > FEW_ROWS:
+        return pl.DataFrame(
+            [pl.Series(n, c, nan_to_null=True) for n, c in zip(names, columns, strict=True)]
         )
-        for row, stem in zip(rows, stems, strict=True)
-        for how in hows
-    ]
+    rows = pl.Series(np.array(columns).T, nan_to_null=True)
+    return rows.arr.to_struct(fields=list(names)).struct.unnest()
 
 
 def _indicator(hits: np.ndarray, n: np.ndarray, how: str) -> np.ndarray:

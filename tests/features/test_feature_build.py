@@ -68,6 +68,18 @@ def test_unknown_fields_are_refused() -> None:
         raw_application({"AMT_CREDIT": 1.0, "INCOME": 2.0})
 
 
+def test_a_value_a_field_cannot_hold_is_missing() -> None:
+    # As a column built on its own converts it (the rows are typed in one pass when they can be).
+    fields = {"AMT_CREDIT": "a lot", "CNT_CHILDREN": 2**70, "CODE_GENDER": 3, "AMT_ANNUITY": 5}
+    row = raw_application([fields, {"AMT_CREDIT": 1}]).rows(named=True)
+    assert (row[0]["AMT_CREDIT"], row[0]["CNT_CHILDREN"], row[0]["CODE_GENDER"]) == (
+        None,
+        None,
+        "3",
+    )
+    assert (row[0]["AMT_ANNUITY"], row[1]["AMT_CREDIT"]) == (5.0, 1.0)
+
+
 def test_contracts_find_duplicates_missing_clients_and_infinities() -> None:
     table = pl.DataFrame({"SK_ID_CURR": [1, 1, 2], "X": [1.0, math.inf, 0.0]})
     assert contracts.duplicate_keys(table) == 1

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
+from credit_assets.features import summary
 from credit_assets.features.common import (
     div,
     encode_categories,
@@ -72,7 +75,7 @@ def test_summarise_matches_hand_computed_values() -> None:
         Agg("P_LAST_X", "x", "last"),
     ]
     out = summarise(frame, specs, {"C": ("a", "b")}, "P", ("mean", "sum", "min", "max", "var"))
-    one, two = out.sort("SK_ID_CURR").rows(named=True)
+    one, two = out.collect().sort("SK_ID_CURR").rows(named=True)
     assert (one["P_x_MIN"], one["P_x_MAX"], one["P_x_MEAN"], one["P_x_SUM"]) == (1, 3, 2, 4)
     assert one["P_x_VAR"] == pytest.approx(2.0)  # ((1-2)^2 + (3-2)^2) / (2-1)
     assert (one["P_x_COUNT"], one["P_ROWS"], one["P_LOANS"], one["P_LAST_X"]) == (2, 3, 2, None)
@@ -88,7 +91,7 @@ def test_summarise_sums_nothing_to_zero_and_averages_nothing_to_missing() -> Non
     frame = pl.DataFrame(
         {"SK_ID_CURR": [7, 7], "x": [None, None]}, schema_overrides={"x": pl.Float64}
     )
-    row = summarise(frame, aggs({"x": ["sum", "mean", "max"]}, "P")).row(0, named=True)
+    row = summarise(frame, aggs({"x": ["sum", "mean", "max"]}, "P")).collect().row(0, named=True)
     assert (row["P_x_SUM"], row["P_x_MEAN"], row["P_x_MAX"]) == (0, None, None)
 
 
@@ -98,3 +101,21 @@ def test_summarise_names_an_indicator_summary_it_does_not_know() -> None:
     )
     with pytest.raises(ValueError, match="'median'"):
         summarise(frame, [Agg("P_ROWS", "C", "size")], {"C": ("a", "b")}, "P", ("median",))
+
+
+def test_summarise_gives_a_few_clients_what_it_gives_many(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A service's few applicants take other code paths (every indicator value at once, one array
+    # for the columns) than the batch's clients: the values must not depend on it.
+    rng = np.random.default_rng(5)
+    keys = np.sort(rng.integers(0, 40, 300))
+    codes = pl.Series("C", rng.integers(0, 4, 300), dtype=pl.UInt8)
+    frame = pl.DataFrame(
+        {"SK_ID_CURR": keys, "x": rng.normal(size=300), "C": codes.scatter([3, 50, 51], None)}
+    )
+    specs = aggs({"x": ["min", "mean", "var", "last"]}, "P")
+    hows = ("mean", "sum", "min", "max", "var")
+    few = summarise(frame, specs, {"C": ("a", "b")}, "P", hows).collect()
+    monkeypatch.setattr(summary, "FEW_ROWS", 0)
+    many = summarise(frame, specs, {"C": ("a", "b")}, "P", hows).collect()
+    assert few.height == 40 and few.width == 1 + len(specs) + 3 * len(hows)
+    assert_frame_equal(few, many)

@@ -18,6 +18,7 @@ import polars as pl
 import pytest
 
 from credit_assets.defs.resources import DataLake
+from credit_assets.features import serving
 from credit_assets.features.common import KEY
 from credit_assets.features.history import given, history_of
 from credit_assets.features.serving import FeatureSpec, new_client_features
@@ -107,6 +108,115 @@ def test_an_empty_history_is_no_history(raw: Raw, sample: list[int]) -> None:
     application = raw.application(sample[0])
     empty = new_client_features(application, spec, {t: [] for t in SIDE_TABLES})
     assert_same_rows(empty, new_client_features(application, spec), spec)
+
+
+def test_only_the_tables_given_fill_their_groups(raw: Raw, sample: list[int]) -> None:
+    spec = FeatureSpec.of(raw.features)
+    given_tables = ("POS_CASH_balance", "installments_payments")
+    wanted = (*given_tables, "bureau", "previous_application")
+    sk_id = next(i for i in sample if all(raw.history(i)[t] for t in wanted))
+    history = {t: rows for t, rows in raw.history(sk_id).items() if t in given_tables}
+
+    row = new_client_features(raw.application(sk_id), spec, history)
+
+    batch = _rows_of(raw.features, [sk_id], spec)
+    filled = [c for c in spec.columns if not c.startswith(("BURO_", "ACTIVE_", "CLOSED_"))]
+    filled = [c for c in filled if not c.startswith(("PREV_", "APPROVED_", "REFUSED_", "CC_"))]
+    assert any(c.startswith("POS_") for c in filled) and any(
+        c.startswith("INSTAL_") for c in filled
+    )
+    filled_spec = FeatureSpec(tuple(filled), spec.categorical)
+    assert_same_rows(row.loc[:, filled], batch.loc[:, filled], filled_spec)
+    missing = [c for c in spec.columns if c not in filled]
+    assert missing and bool(row.loc[:, missing].isna().to_numpy().all())
+
+
+def test_monthly_rows_of_a_credit_not_in_bureau_count_for_nothing(
+    raw: Raw, sample: list[int]
+) -> None:
+    # As in the batch, where a bureau_balance row reaches a client through their bureau credit.
+    spec = FeatureSpec.of(raw.features)
+    sk_id = next(i for i in sample if raw.history(i)["bureau_balance"])
+    history = raw.history(sk_id)
+    stray = [{**r, "SK_ID_BUREAU": -1, "STATUS": "5"} for r in history["bureau_balance"][:3]]
+    with_stray = {**history, "bureau_balance": history["bureau_balance"] + stray}
+    only_stray = {"bureau": [], "bureau_balance": stray}
+
+    rows = new_client_features(
+        [raw.application(sk_id)] * 3, spec, [history, with_stray, only_stray]
+    )
+
+    assert_same_rows(rows.iloc[[1]].reset_index(drop=True), rows.iloc[[0]], spec)
+    alone = new_client_features(raw.application(sk_id), spec)
+    assert_same_rows(rows.iloc[[2]].reset_index(drop=True), alone, spec)
+
+
+def test_applicants_of_one_call_get_the_rows_they_get_alone(raw: Raw, sample: list[int]) -> None:
+    spec = FeatureSpec.of(raw.features)
+    ids = sample[:4]
+    histories = [raw.history(ids[0]), None, raw.history(ids[2]), {}]
+
+    together = new_client_features([raw.application(i) for i in ids], spec, histories)
+
+    assert list(together.index) == [0, 1, 2, 3]
+    for position, (sk_id, history) in enumerate(zip(ids, histories, strict=True)):
+        alone = new_client_features(raw.application(sk_id), spec, history)
+        assert_same_rows(together.iloc[[position]].reset_index(drop=True), alone, spec)
+
+
+def test_text_read_as_missing_is_missing(raw: Raw, sample: list[int]) -> None:
+    spec = FeatureSpec.of(raw.features)
+    sk_id = next(i for i in sample if raw.history(i)["previous_application"])
+    application, history = raw.application(sk_id), raw.history(sk_id)
+    first = history["previous_application"][0]
+    # "NA" and "" are what the CSV reader takes for missing; "XNA" is the data's own placeholder
+    # for a missing category, which the application features make missing too.
+    texts = {"AMT_ANNUITY": "NA", "NAME_TYPE_SUITE": "", "AMT_DOWN_PAYMENT": "nan"}
+    written = {
+        **history,
+        "previous_application": [{**first, **texts}, *history["previous_application"][1:]],
+    }
+    left_out = {k: v for k, v in first.items() if k not in texts}
+    omitted = {**history, "previous_application": [left_out, *history["previous_application"][1:]]}
+    xna = {**application, "CODE_GENDER": "XNA"}
+    no_gender = {k: v for k, v in application.items() if k != "CODE_GENDER"}
+
+    applications = [application, application, xna, no_gender]
+    rows = new_client_features(applications, spec, [written, omitted, omitted, omitted])
+
+    def row(position: int) -> pd.DataFrame:
+        return rows.iloc[[position]].reset_index(drop=True)
+
+    assert_same_rows(row(0), row(1), spec)
+    assert_same_rows(row(2), row(3), spec)
+    assert rows.loc[2, "CODE_GENDER"] is None and rows.loc[1, "CODE_GENDER"] is not None
+
+
+def test_a_column_a_table_does_not_have_is_refused_by_table(raw: Raw, sample: list[int]) -> None:
+    spec = FeatureSpec.of(raw.features)
+    history = {"POS_CASH_balance": [{"SK_ID_PREV": 1, "MONTHS_BALANCE": -1, "SK_DPD_LATE": 3}]}
+    with pytest.raises(ValueError, match=r"POS_CASH_balance.*SK_DPD_LATE"):
+        new_client_features(raw.application(sample[0]), spec, history)
+    with pytest.raises(ValueError, match="not application fields"):
+        new_client_features({**raw.application(sample[0]), "INCOME": 1.0}, spec)
+
+
+def test_many_applicants_take_the_table_path_to_the_same_rows(
+    raw: Raw, sample: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Up to FEW_ROWS applicants, computed tables are read row by row; more, column by column.
+    spec = FeatureSpec.of(raw.features)
+    ids = sample[:6]
+    applications = [raw.application(i) for i in ids]
+    histories = [raw.history(i) for i in ids]
+    few = new_client_features(applications, spec, histories)
+    monkeypatch.setattr(serving, "FEW_ROWS", 0)
+    many = new_client_features(applications, spec, histories)
+    assert_same_rows(many, few, spec)
+    numeric = [c for c in spec.columns if c not in spec.categorical]
+    assert set(few.loc[:, numeric].dtypes.tolist()) == {np.dtype(np.float32)}
+    assert set(few.loc[:, list(spec.categorical)].dtypes.tolist()) == {np.dtype(object)}
+    assert new_client_features([], spec).columns.tolist() == list(spec.columns)
 
 
 def test_every_real_side_table_row_validates(real_dir: Path) -> None:
