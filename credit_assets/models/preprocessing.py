@@ -61,7 +61,7 @@ class FrameEncoder(TransformerMixin, BaseEstimator):
         out = np.empty((len(self.feature_names_in_), len(frame)), dtype=np.float64)
         for index, column in enumerate(self.feature_names_in_):
             codes = self.categories_.get(column)
-            values = frame[column]
+            values: pd.Series = frame[column]  # pyright: ignore[reportAssignmentType]
             out[index] = _floats(values) if codes is None else _codes(values.to_numpy(), codes)
         return out.T
 

@@ -27,7 +27,8 @@ def test_a_large_split_gets_one_booster_with_no_sampler_in_front(frames: Any) ->
     booster = large.named_steps["model"]
     assert isinstance(booster, OneBooster) and isinstance(booster, LGBMClassifier)
     assert fits_every_row(booster) and booster.get_params()["n_estimators"] == 600
-    assert clone(booster).get_params() == booster.get_params()
+    copy: OneBooster = clone(booster)  # type: ignore[assignment]
+    assert copy.get_params() == booster.get_params()
     # The resampling experiment decides the balancing itself, whatever the split's size.
     experiment = lightgbm.pipeline({"bags": 1, "resampling": "undersample"}, X, rows=10**6)
     assert not fits_every_row(experiment.named_steps["model"])
