@@ -17,7 +17,7 @@ from functools import cache, cached_property
 import numpy as np
 import polars as pl
 
-from credit_assets.features.common import FEW_ROWS, KEY, safe_name
+from credit_assets.features.common import FEW_ROWS, KEY, collected, safe_name
 
 _POLARS: dict[str, Callable[[pl.Expr], pl.Expr]] = {
     "count": lambda e: e.count(),
@@ -88,9 +88,11 @@ def summarise(
     aggregates. Only the count of ones is computed, for all values of a column in one
     ``numpy.bincount``; the rest follows from it and the row count.
 
-    The indicators are computed at once, the aggregations are left as a plan: a feature group
-    joins its summaries and collects them in one query (:func:`common.collected`); on a new
-    applicant's few rows the groups took a quarter less time than with each step on its own.
+    The result is a plan: a feature group joins its summaries and collects them in one query
+    (:func:`common.collected`); on a new applicant's few rows the groups took a quarter less
+    time than with each step on its own. The indicators are computed at once, and so are the
+    aggregations of more than ``FEW_ROWS`` clients: in one plan a group's large summaries were
+    computed side by side (+8% peak memory on the full previous applications).
 
     Raises:
         ValueError: if ``frame`` is not sorted by ``key``.
@@ -102,6 +104,8 @@ def summarise(
     sizes = np.diff(np.flatnonzero(np.append(starts, True)))  # rows per client, in key order
     grouped = frame.lazy().group_by(_grouping_keys(keys, sizes.size), maintain_order=True)
     summary = grouped.agg(*(a.expr() for a in specs))
+    if sizes.size > FEW_ROWS:
+        summary = collected(summary).lazy()
     if not categories:
         return summary
     segment = np.cumsum(starts) - 1  # the client's position in ``summary``, row by row
