@@ -12,6 +12,7 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from credit_assets.definitions import defs
+from credit_assets.defs.lineage import EXPERIMENTS_GROUP
 from credit_assets.defs.models import assets as model_assets
 from credit_assets.defs.models import champion, checks, validation
 from credit_assets.defs.prediction_log import PredictionLogStore
@@ -22,6 +23,7 @@ from credit_assets.defs.training import assets as training_assets
 from credit_assets.defs.training import checks as training_checks
 from credit_assets.features.feature_sets import FEATURE_SETS, application_columns
 from credit_assets.kaggle import APPLICATION_TABLES
+from credit_assets.launcher.state import pipeline_assets
 from credit_assets.models import ScoringModel
 from credit_assets.models.tracking import CHAMPION_ALIAS, REGISTERED_MODEL
 
@@ -32,7 +34,6 @@ CANDIDATE_KEYS = {
     for name in model_assets.CANDIDATES
 }
 MODELS = CANDIDATE_KEYS | {
-    "resampling_experiment",
     "champion_model",
     "application_only_champion_model",
     "batch_scores",
@@ -48,6 +49,12 @@ def test_definitions_hold_the_training_and_models_groups() -> None:
     groups = {k.to_user_string(): graph.get(k).group_name for k in graph.get_all_asset_keys()}
     assert {k for k, g in groups.items() if g == "training"} == TRAINING
     assert {k for k, g in groups.items() if g == "models"} == MODELS
+    # The experiment informs the modellers; make pipeline runs it only when asked.
+    assert {k for k, g in groups.items() if g == EXPERIMENTS_GROUP} == {"resampling_experiment"}
+    assert "resampling_experiment" not in pipeline_assets(graph)
+    assert pipeline_assets(graph, experiments=True) - pipeline_assets(graph) == {
+        "resampling_experiment"
+    }
     check_names = {k.name for k in graph.asset_check_keys}
     assert {"champion_beats_dummy", "champion_auc_plausible", "holdout_stratified"} <= check_names
 
