@@ -108,9 +108,9 @@ class OneBooster(LGBMClassifier):
     """One LightGBM classifier fitted on every row given, the classes as they come.
 
     From ``LARGE_DATA_ROWS`` training clients on, one booster on every client ranks at least as
-    well as five on balanced bags (out-of-fold AUC on the generator's 307,511 clients: see
-    ``LIGHTGBM_LARGE_DATA``) for a fifth of the trees to grow and to score; calibration maps its
-    scores, learnt at the real default rate, to probabilities as for any other candidate.
+    well as five on balanced bags (on the generator's 307,511 clients: see
+    ``LIGHTGBM_LARGE_DATA``) with a fifth of the trees to score; calibration maps its scores,
+    learnt at the real default rate, to probabilities as for any other candidate.
     """
 
     no_resampling = True
