@@ -108,7 +108,10 @@ def wait_for(url: str, timeout: float) -> int:
     from credit_assets.launcher.ready import Endpoint, wait_until_ready
 
     ready = wait_until_ready([Endpoint(url, url, url)], timeout)
-    return 0 if ready[url] is not None else 1
+    if ready[url] is None:
+        print(f"credit-scoring: {url} did not answer within {timeout:g} s", file=sys.stderr)
+        return 1
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import dagster as dg
 
 KIND_FROM = dg.AssetKey("application_train")
+"""The raw asset whose ``source_kind`` metadata says whether the data is synthetic."""
 EXPERIMENTS_GROUP = "experiments"
 """Assets that inform the modellers but feed no champion: ``make pipeline`` leaves them out
 unless asked (``make pipeline EXPERIMENTS=1``); the retraining job does not run them."""
-"""The raw asset whose ``source_kind`` metadata says whether the data is synthetic."""
 
 
 def data_kind(instance: dg.DagsterInstance) -> str:

@@ -147,7 +147,8 @@ def _suggest_lightgbm(trial: optuna.Trial) -> Params:
 LOGREG_DEFAULTS: Params = {"C": 0.05, "bags": 5}
 FOREST_DEFAULTS: Params = {"max_depth": 12, "min_samples_leaf": 5, "max_features": 0.1}
 # Each tree grown on half the rows (of a balanced fold): on the first of five folds of the
-# generator's 307,511 clients, AUC 0.7585 vs 0.7603 in 42 s vs 84 s a fit (one thread).
+# generator's 307,511 clients, AUC 0.7593 vs 0.7588 in 90 s vs 145 s a fit, encoder and sampler
+# included, one thread (benchmarks/large_data.py).
 FOREST_LARGE_DATA: Params = {"max_samples": 0.5}
 # Shallow, regularised trees: a balanced set of a few thousand clients and hundreds of
 # features overfits deeper ones (measured on the demo data: CV AUC 0.7675 vs 0.763 at 15 leaves).
@@ -165,8 +166,8 @@ LIGHTGBM_DEFAULTS: Params = {
 # generator's 307,511 clients with twice the trees, 8 leaves and a faster rate (53 s vs 33 s a fit).
 # And one booster on every client ranks at least as well as five on balanced bags: on the first
 # of five folds of those clients, AUC 0.7687 vs 0.7677 in 142 s vs 128 s a fit with one thread, as
-# the pipeline's steps run (benchmarks/large_data.py); 75 s vs 222 s with two. It scores five
-# times faster (one booster) and, with three folds instead of five, is fitted four times, not six.
+# the pipeline's steps run (benchmarks/large_data.py). It scores a fifth of the trees and, with
+# three folds instead of five, is fitted four times, not six.
 LIGHTGBM_LARGE_DATA: Params = {
     "n_estimators": 600,
     "learning_rate": 0.05,

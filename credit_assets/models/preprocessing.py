@@ -56,8 +56,7 @@ class FrameEncoder(TransformerMixin, BaseEstimator):
         if len(frame) <= SMALL_BATCH:
             return self._transform_small(frame)
         # Filled column by column into a column-major matrix: each column is one contiguous
-        # copy, where a row-major result or a frame-wide conversion strides through memory
-        # (0.3 s instead of 1.0 s for 61,503 x 723; the values are the same).
+        # copy, where a row-major result or a frame-wide conversion strides through memory.
         out = np.empty((len(self.feature_names_in_), len(frame)), dtype=np.float64)
         for index, column in enumerate(self.feature_names_in_):
             codes = self.categories_.get(column)

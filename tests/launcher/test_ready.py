@@ -57,8 +57,11 @@ def test_answers_means_a_success_status(server: str) -> None:
     assert not answers("http://127.0.0.1:9/")
 
 
-def test_wait_for_returns_once_the_url_answers_and_fails_when_it_never_does(server: str) -> None:
+def test_wait_for_returns_once_the_url_answers_and_fails_when_it_never_does(
+    server: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     from credit_assets.cli import main
 
     assert main(["wait-for", f"{server}/health", "--timeout", "5"]) == 0
     assert main(["wait-for", f"{server}/starting", "--timeout", "0.3"]) == 1
+    assert f"{server}/starting did not answer within 0.3 s" in capsys.readouterr().err
