@@ -6,6 +6,7 @@ imbalanced-learn.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -49,15 +50,21 @@ class LinearShortcut:
     numeric: list[str]
     medians: NDArray[np.float64]
     weights: NDArray[np.float64]
-    bias: float
+    shifts: NDArray[np.float64]
+    """Each numeric column's constant term, coefficient x scaler minimum (summed into ``bias``)."""
+    intercept: float
     categories: dict[str, dict[str, float]]
+
+    @property
+    def bias(self) -> float:
+        return self.intercept + float(self.shifts.sum())
 
     @classmethod
     def of(cls, prep: ColumnTransformer, model: LogisticRegression) -> LinearShortcut:
         coef = np.asarray(model.coef_)[0]
-        bias = float(np.asarray(model.intercept_)[0])
+        intercept = float(np.asarray(model.intercept_)[0])
         numeric: list[str] = []
-        medians = weights = np.zeros(0)
+        medians = weights = shifts = np.zeros(0)
         categories: dict[str, dict[str, float]] = {}
         offset = 0
         for name, transformer, columns in prep.transformers_:
@@ -69,7 +76,7 @@ class LinearShortcut:
                 block = coef[offset : offset + len(columns)]
                 numeric, medians = list(columns), np.asarray(imputer.statistics_, dtype=float)
                 weights = block * scaler.scale_
-                bias += float(block @ scaler.min_)
+                shifts = block * scaler.min_
                 offset += len(columns)
             elif name == "cat":
                 encoder = transformer.named_steps["onehot"]
@@ -79,14 +86,59 @@ class LinearShortcut:
                         str(v): float(c) for v, c in zip(values, block, strict=True)
                     }
                     offset += len(values)
-        return cls(numeric, medians, weights, bias, categories)
+        return cls(numeric, medians, weights, shifts, intercept, categories)
+
+    def _columns(self, frame: pd.DataFrame) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+        """Positions of the numeric and the categorical columns in ``frame``."""
+        return _positions(tuple(frame.columns), tuple(self.numeric), tuple(self.categories))
+
+    def _numbers(self, frame: pd.DataFrame, at: NDArray[np.intp]) -> NDArray[np.float64]:
+        block = frame.iloc[:, at]
+        try:
+            numbers = block.to_numpy(dtype=np.float64, na_value=np.nan)
+        except (TypeError, ValueError):  # object columns (e.g. None): the slower, general way
+            values = block.to_numpy(dtype=object)
+            numbers = np.where(pd.isna(values), np.nan, values).astype(np.float64)
+        return np.where(np.isnan(numbers), self.medians, numbers)
+
+    def _category_terms(self, frame: pd.DataFrame, at: NDArray[np.intp]) -> NDArray[np.float64]:
+        """Each row's coefficient of its category, one column per categorical field."""
+        texts = frame.iloc[:, at].to_numpy(dtype=object)
+        terms = np.zeros(texts.shape)
+        for j, coefficients in enumerate(self.categories.values()):
+            terms[:, j] = [
+                coefficients.get("missing" if pd.isna(v) else str(v), 0.0) for v in texts[:, j]
+            ]
+        return terms
 
     def __call__(self, frame: pd.DataFrame) -> NDArray[np.float64]:
-        values = frame[self.numeric].to_numpy(dtype=object)
-        numbers = np.where(pd.isna(values), np.nan, values).astype(np.float64)
-        numbers = np.where(np.isnan(numbers), self.medians, numbers)
-        score = numbers @ self.weights + self.bias
-        for column, coefficients in self.categories.items():
-            texts = frame[column].to_numpy(dtype=object)
-            score += [coefficients.get("missing" if pd.isna(v) else str(v), 0.0) for v in texts]
-        return score
+        numeric, categorical = self._columns(frame)
+        score = self._numbers(frame, numeric) @ self.weights + self.bias
+        return score + self._category_terms(frame, categorical).sum(axis=1)
+
+    def contributions(
+        self, frame: pd.DataFrame, names: list[str]
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """``(base, contributions)`` as :func:`explain.contributions` gives them for the pipeline
+        (coefficient x preprocessed value, a one-hot field's columns summed, the intercept as
+        base), without the column transformer: one column per name, zero for unused ones."""
+        numeric, categorical = self._columns(frame)
+        parts = np.zeros((len(frame), len(names)))
+        into_numeric, into_categorical = _positions(
+            tuple(names), tuple(self.numeric), tuple(self.categories)
+        )
+        parts[:, into_numeric] = self._numbers(frame, numeric) * self.weights + self.shifts
+        parts[:, into_categorical] = self._category_terms(frame, categorical)
+        return np.full(len(frame), self.intercept), parts
+
+
+@functools.lru_cache(maxsize=8)
+def _positions(
+    columns: tuple[str, ...], numeric: tuple[str, ...], categorical: tuple[str, ...]
+) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Where the ``numeric`` and ``categorical`` names sit in ``columns`` (raises ``KeyError``)."""
+    at = {name: i for i, name in enumerate(columns)}
+    return (
+        np.array([at[c] for c in numeric], dtype=np.intp),
+        np.array([at[c] for c in categorical], dtype=np.intp),
+    )

@@ -88,11 +88,22 @@ class ScoringModel:
     def raw_score(self, frame: pd.DataFrame) -> NDArray[np.float64]:
         """The model's uncalibrated score (log-odds, or probability for forest and dummy)."""
         aligned = self._frame(frame)
-        if len(aligned) <= SMALL_BATCH and isinstance(self.model, LogisticRegression):
-            if self._shortcut is None:
-                self._shortcut = LinearShortcut.of(self.prep, self.model)
-            return self._shortcut(aligned)
+        shortcut = self._linear_shortcut(aligned)
+        if shortcut is not None:
+            return shortcut(aligned)
         return np.asarray(raw_scores(self.prep, self.model, aligned), dtype=np.float64)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Saved without the folded linear model: it is rebuilt from ``prep`` and ``model``."""
+        return {**self.__dict__, "_shortcut": None}
+
+    def _linear_shortcut(self, frame: pd.DataFrame) -> LinearShortcut | None:
+        """The folded linear model for a few rows of a logistic regression, else ``None``."""
+        if len(frame) > SMALL_BATCH or not isinstance(self.model, LogisticRegression):
+            return None
+        if self._shortcut is None:
+            self._shortcut = LinearShortcut.of(self.prep, self.model)
+        return self._shortcut
 
     def predict_proba(self, frame: pd.DataFrame) -> NDArray[np.float64]:
         """Calibrated probability of default for each row of the client-feature frame."""
@@ -139,7 +150,11 @@ class ScoringModel:
         feature's contributions average zero over the training clients.
         """
         aligned = self._frame(frame)
-        base, parts = contributions(self.prep, self.model, aligned, self.feature_names)
+        shortcut = self._linear_shortcut(aligned)
+        if shortcut is not None:
+            base, parts = shortcut.contributions(aligned, self.feature_names)
+        else:
+            base, parts = contributions(self.prep, self.model, aligned, self.feature_names)
         if self.contribution_means is not None:
             base, parts = centred(base, parts, self.contribution_means)
         if self.calibration.method == "none" and self.calibration.raw_space == "probability":

@@ -15,9 +15,9 @@ from scipy.special import logit
 from credit_assets.models import ScoringModel
 from credit_assets.models.candidates import CANDIDATES
 from credit_assets.models.data import dataset_hash, features_of
-from credit_assets.models.explain import BACKGROUND_ROWS
+from credit_assets.models.explain import BACKGROUND_ROWS, contributions
 from credit_assets.models.preprocessing import linear_feature_groups
-from credit_assets.models.scores import raw_scores
+from credit_assets.models.scores import LinearShortcut, raw_scores
 from credit_assets.models.train import CandidateResult, TrainingSettings, train_candidate
 
 pytestmark = pytest.mark.slow
@@ -191,4 +191,25 @@ def test_the_linear_shortcut_scores_like_the_scikit_learn_pipeline(
     rows.loc[rows.index[1], "CODE_GENDER"] = "unseen"
     np.testing.assert_allclose(
         model.raw_score(rows), raw_scores(model.prep, model.model, rows), atol=1e-10
+    )
+
+
+def test_the_linear_shortcut_gives_the_pipelines_contributions(
+    trained: dict[str, CandidateResult], frames: Any
+) -> None:
+    model = trained["logistic_regression"].model
+    rows = features_of(frames.holdout).iloc[:20].reindex(columns=model.feature_names)
+    rows.iloc[0, :5] = np.nan
+    categorical = rows.select_dtypes(exclude="number").columns[0]
+    rows.loc[rows.index[1], categorical] = "unseen"
+    base, parts = contributions(model.prep, model.model, rows, model.feature_names)
+    folded_base, folded = LinearShortcut.of(model.prep, model.model).contributions(
+        rows, model.feature_names
+    )
+    np.testing.assert_allclose(folded_base, base, atol=1e-12)
+    np.testing.assert_allclose(folded, parts, atol=1e-10)
+    # What the service uses for a few rows sums to the score, like the pipeline's.
+    served_base, served = model.feature_contributions(rows)
+    np.testing.assert_allclose(
+        served_base + served.sum(axis=1), logit(model.predict_proba(rows)), atol=1e-9
     )
