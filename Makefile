@@ -22,6 +22,10 @@ export DO_NOT_TRACK := true
 export MLFLOW_DISABLE_TELEMETRY := true
 export MLFLOW_TRACKING_URI ?= sqlite:///$(DATA_DIR)/mlflow/mlflow.db
 export BENTOML_HOME ?= $(DATA_DIR)/bentoml
+# NumPy's huge-page advice on large arrays off: on virtual machines that hand freed memory back
+# to the host (this one), each new large array then faults in again from the host, 12 times
+# slower than with small pages (benchmarks/allocation.py prints both).
+export NUMPY_MADVISE_HUGEPAGE ?= 0
 ifneq ($(wildcard $(REAL_DIR)),)
 export HOME_CREDIT_REAL_DIR ?= $(REAL_DIR)
 endif

@@ -11,9 +11,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.compose import ColumnTransformer
-from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, MinMaxScaler, OneHotEncoder
 
@@ -99,6 +98,40 @@ def _codes(values: NDArray[Any], codes: dict[str, float]) -> list[float]:
     return [codes.get(v, np.nan) if isinstance(v, str) else np.nan for v in values]
 
 
+class MedianImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Missing numbers -> their column's training median (0 for a column never observed).
+
+    The result of ``SimpleImputer(strategy="median", keep_empty_features=True)``, with the
+    medians taken by ``np.nanmedian``: the masked-array median SimpleImputer takes them with was
+    half of a linear candidate's time (24 of 48 s on the demo data, profiled).
+    """
+
+    def fit(self, X: Any, y: Any = None) -> MedianImputer:
+        values = _matrix(X)
+        if isinstance(X, pd.DataFrame):
+            self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        self.n_features_in_ = values.shape[1]
+        observed = ~np.isnan(values).all(axis=0)
+        medians = np.zeros(values.shape[1])
+        if len(values):
+            medians[observed] = np.nanmedian(values[:, observed], axis=0)
+        self.statistics_ = medians
+        return self
+
+    def transform(self, X: Any) -> NDArray[np.float64]:
+        values = _matrix(X)
+        if values.shape[1] != self.n_features_in_:
+            raise ValueError(f"{values.shape[1]} columns where {self.n_features_in_} were fitted")
+        return np.where(np.isnan(values), self.statistics_, values)
+
+
+def _matrix(X: Any) -> NDArray[np.float64]:
+    """Numbers as a float matrix, missing values (``None``, ``pd.NA``) as NaN."""
+    if isinstance(X, pd.DataFrame):
+        return X.to_numpy(dtype=np.float64, na_value=np.nan)
+    return np.asarray(X, dtype=np.float64)
+
+
 def tree_preprocessor() -> FrameEncoder:
     """Preprocessing for tree models: category codes, missing values left to the trees."""
     return FrameEncoder()
@@ -108,7 +141,7 @@ def linear_preprocessor(frame: pd.DataFrame) -> ColumnTransformer:
     """Median imputation and MinMax scaling of numbers; one-hot encoding of categories."""
     numeric = Pipeline(
         [
-            ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
+            ("impute", MedianImputer()),
             ("scale", MinMaxScaler()),
         ]
     )

@@ -11,12 +11,13 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy.special import logit
+from sklearn.impute import SimpleImputer
 
 from credit_assets.models import ScoringModel
 from credit_assets.models.candidates import CANDIDATES
 from credit_assets.models.data import dataset_hash, features_of
 from credit_assets.models.explain import BACKGROUND_ROWS, contributions
-from credit_assets.models.preprocessing import linear_feature_groups
+from credit_assets.models.preprocessing import MedianImputer, linear_feature_groups
 from credit_assets.models.scores import LinearShortcut, raw_scores
 from credit_assets.models.train import CandidateResult, TrainingSettings, train_candidate
 
@@ -213,3 +214,19 @@ def test_the_linear_shortcut_gives_the_pipelines_contributions(
     np.testing.assert_allclose(
         served_base + served.sum(axis=1), logit(model.predict_proba(rows)), atol=1e-9
     )
+
+
+def test_the_median_imputer_matches_scikit_learns() -> None:
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=(501, 6))
+    values[rng.random(values.shape) < 0.3] = np.nan
+    values[:, 4] = np.nan  # a column never observed
+    frame = pd.DataFrame(values, columns=list("abcdef")).astype({"f": "Float32"})
+    frame.loc[3, "f"] = pd.NA
+    reference = SimpleImputer(strategy="median", keep_empty_features=True).fit(frame)
+    ours = MedianImputer().fit(frame)
+    np.testing.assert_allclose(ours.statistics_, reference.statistics_, atol=1e-7)
+    np.testing.assert_allclose(ours.transform(frame), reference.transform(frame), atol=1e-7)
+    assert list(ours.get_feature_names_out()) == list("abcdef")
+    with pytest.raises(ValueError, match="5 columns where 6 were fitted"):
+        ours.transform(values[:, :5])
