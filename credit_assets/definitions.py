@@ -1,5 +1,6 @@
 """The Dagster code location: every definition under ``credit_assets/defs``."""
 
+import functools
 from pathlib import Path
 
 import dagster as dg
@@ -17,6 +18,7 @@ EXECUTOR = dg.multiprocess_executor.configured(
 
 
 @dg.definitions
+@functools.cache  # built once per process: the fork server's copy serves every forked step
 def defs() -> dg.Definitions:
     return dg.Definitions.merge(
         dg.load_from_defs_folder(path_within_project=Path(__file__).parent),
