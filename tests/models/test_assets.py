@@ -12,7 +12,7 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from credit_assets.definitions import defs
-from credit_assets.defs.lineage import EXPERIMENTS_GROUP
+from credit_assets.defs.lineage import EXPERIMENTS_GROUP, PIPELINE_SINKS
 from credit_assets.defs.models import assets as model_assets
 from credit_assets.defs.models import champion, checks, validation
 from credit_assets.defs.prediction_log import PredictionLogStore
@@ -55,6 +55,9 @@ def test_definitions_hold_the_training_and_models_groups() -> None:
     assert pipeline_assets(graph, experiments=True) - pipeline_assets(graph) == {
         "resampling_experiment"
     }
+    # A first run selects the sinks and their upstream assets (as the Dagster CLI reads it).
+    first_run = dg.AssetSelection.from_coercible([f"*{s}" for s in PIPELINE_SINKS])
+    assert {k.to_user_string() for k in first_run.resolve(graph)} == pipeline_assets(graph)
     check_names = {k.name for k in graph.asset_check_keys}
     assert {"champion_beats_dummy", "champion_auc_plausible", "holdout_stratified"} <= check_names
 
