@@ -16,7 +16,7 @@ declare -A seen
 urls=(http://127.0.0.1:3917/readyz http://127.0.0.1:3001/server_info http://127.0.0.1:5001/health)
 for _ in $(seq 1 1800); do
   for url in "${urls[@]}"; do
-    if [ -z "${seen[$url]:-}" ] && [ "$(curl -s -o /dev/null -w '%{http_code}' "$url")" = 200 ]; then
+    if [ -z "${seen[$url]:-}" ] && [ "$(curl -s --max-time 1 -o /dev/null -w '%{http_code}' "$url")" = 200 ]; then
       seen[$url]=$(echo "$(date +%s.%N) - $start" | bc)
       echo "$label: $url answered 200 after ${seen[$url]} s"
     fi
