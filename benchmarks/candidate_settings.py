@@ -33,8 +33,9 @@ def figures(candidate: Candidate, frames: list[pd.DataFrame], folds: int) -> str
     settings = TrainingSettings(n_trials=1, folds=folds, large_data_folds=folds)
     with tempfile.TemporaryDirectory() as scratch:
         start = time.perf_counter()
+        train, balanced, holdout = frames
         result = train_candidate(
-            candidate, *frames, Path(scratch) / "study.db", settings, "benchmark" * 8
+            candidate, train, balanced, holdout, Path(scratch) / "study.db", settings, "b" * 64
         )
         seconds = time.perf_counter() - start
     m = result.metrics

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -168,21 +167,6 @@ def test_a_client_with_missing_columns_and_unknown_categories_is_still_scored(
     assert model.decide(np.array([0.0, 1.0])).tolist() == ["accepted", "refused"]
 
 
-def test_lightgbm_scores_one_client_in_about_a_millisecond(
-    trained: dict[str, CandidateResult], frames: Any
-) -> None:
-    model = trained["lightgbm"].model
-    row: pd.DataFrame = features_of(frames.holdout).iloc[[0]]
-    model.predict_proba(row)
-    times = []
-    for _ in range(100):
-        start = time.perf_counter()
-        model.predict_proba(row)
-        times.append(time.perf_counter() - start)
-    # Target 2 ms; the bound leaves room for a loaded CI machine.
-    assert np.median(times) < 0.005
-
-
 def test_the_linear_shortcut_scores_like_the_scikit_learn_pipeline(
     trained: dict[str, CandidateResult], frames: Any
 ) -> None:
@@ -221,12 +205,14 @@ def test_the_median_imputer_matches_scikit_learns() -> None:
     values = rng.normal(size=(501, 6))
     values[rng.random(values.shape) < 0.3] = np.nan
     values[:, 4] = np.nan  # a column never observed
-    frame = pd.DataFrame(values, columns=list("abcdef")).astype({"f": "Float32"})
+    frame = pd.DataFrame(values, columns=pd.Index(list("abcdef"))).astype({"f": "Float32"})
     frame.loc[3, "f"] = pd.NA
     reference = SimpleImputer(strategy="median", keep_empty_features=True).fit(frame)
     ours = MedianImputer().fit(frame)
-    np.testing.assert_allclose(ours.statistics_, reference.statistics_, atol=1e-7)
-    np.testing.assert_allclose(ours.transform(frame), reference.transform(frame), atol=1e-7)
-    assert list(ours.get_feature_names_out()) == list("abcdef")
+    expected = np.asarray(reference.statistics_, dtype=np.float64)
+    np.testing.assert_allclose(ours.statistics_, expected, atol=1e-7)
+    imputed = np.asarray(reference.transform(frame), dtype=np.float64)
+    np.testing.assert_allclose(ours.transform(frame), imputed, atol=1e-7)
+    assert np.asarray(ours.get_feature_names_out()).tolist() == list("abcdef")
     with pytest.raises(ValueError, match="5 columns where 6 were fitted"):
         ours.transform(values[:, :5])
