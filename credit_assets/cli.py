@@ -65,7 +65,8 @@ def materialize(everything: bool, dry_run: bool = False, experiments: bool = Fal
     if not everything and state.has_materialisations(instance):
         began = time.perf_counter()
         graph = state.load_asset_graph()
-        loaded, began = time.perf_counter() - began, time.perf_counter()
+        loaded = time.perf_counter() - began
+        began = time.perf_counter()
         wanted = state.pipeline_assets(graph, experiments)
         status = state.resolver(instance, graph)
         states = [s for s in state.asset_states(status, graph) if s.key in wanted]

@@ -107,7 +107,7 @@ class MedianImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """
 
     def fit(self, X: Any, y: Any = None) -> MedianImputer:
-        values = _matrix(X)
+        values = as_floats(X)
         if isinstance(X, pd.DataFrame):
             self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         self.n_features_in_ = values.shape[1]
@@ -119,17 +119,25 @@ class MedianImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X: Any) -> NDArray[np.float64]:
-        values = _matrix(X)
+        values = as_floats(X)
         if values.shape[1] != self.n_features_in_:
             raise ValueError(f"{values.shape[1]} columns where {self.n_features_in_} were fitted")
         return np.where(np.isnan(values), self.statistics_, values)
 
 
-def _matrix(X: Any) -> NDArray[np.float64]:
-    """Numbers as a float matrix, missing values (``None``, ``pd.NA``) as NaN."""
-    if isinstance(X, pd.DataFrame):
+def as_floats(X: Any) -> NDArray[np.float64]:
+    """Numbers as a float matrix, missing values (NaN, ``None``, ``pd.NA``) as NaN.
+
+    Raises:
+        ValueError: if a value is not a number (text, say).
+    """
+    if not isinstance(X, pd.DataFrame):
+        return np.asarray(X, dtype=np.float64)
+    try:
         return X.to_numpy(dtype=np.float64, na_value=np.nan)
-    return np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError):  # object columns (``None`` among numbers): the general way
+        values = X.to_numpy(dtype=object)
+        return np.where(pd.isna(values), np.nan, values).astype(np.float64)
 
 
 def tree_preprocessor() -> FrameEncoder:

@@ -17,6 +17,8 @@ from numpy.typing import NDArray
 from sklearn.compose import ColumnTransformer
 from sklearn.linear_model import LogisticRegression
 
+from credit_assets.models.preprocessing import as_floats
+
 RawSpace = Literal["log-odds", "probability"]
 
 
@@ -93,12 +95,7 @@ class LinearShortcut:
         return _positions(tuple(frame.columns), tuple(self.numeric), tuple(self.categories))
 
     def _numbers(self, frame: pd.DataFrame, at: NDArray[np.intp]) -> NDArray[np.float64]:
-        block = frame.iloc[:, at]
-        try:
-            numbers = block.to_numpy(dtype=np.float64, na_value=np.nan)
-        except (TypeError, ValueError):  # object columns (e.g. None): the slower, general way
-            values = block.to_numpy(dtype=object)
-            numbers = np.where(pd.isna(values), np.nan, values).astype(np.float64)
+        numbers = as_floats(frame.iloc[:, at])
         return np.where(np.isnan(numbers), self.medians, numbers)
 
     def _category_terms(self, frame: pd.DataFrame, at: NDArray[np.intp]) -> NDArray[np.float64]:

@@ -216,3 +216,8 @@ def test_the_median_imputer_matches_scikit_learns() -> None:
     assert np.asarray(ours.get_feature_names_out()).tolist() == list("abcdef")
     with pytest.raises(ValueError, match="5 columns where 6 were fitted"):
         ours.transform(values[:, :5])
+    # Numbers held as objects with None (as a request may bring them) read as missing.
+    as_objects = frame.astype(object).where(frame.notna(), None)
+    np.testing.assert_allclose(ours.transform(as_objects), imputed, atol=1e-7)
+    with pytest.raises(ValueError):
+        ours.transform(as_objects.assign(a="not a number"))
