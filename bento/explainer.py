@@ -55,10 +55,6 @@ class Explainer:
     """The explainer page at ``/ui``, built on the scoring API."""
 
     def __init__(self) -> None:
-        from ui.mount import import_explainer
-
-        # Gradio and matplotlib load while the scorer (another process) loads its model.
-        import_explainer()
         url = api_url()
         if url is None:
             logger.error("no scoring API to call (CREDIT_API_URL unset): serving no page")
@@ -69,15 +65,18 @@ class Explainer:
 
     def _build(self, url: str) -> None:
         from ui.client import ScorerApi
-        from ui.mount import mount_explainer
 
         api = ScorerApi.connect(url, settings.api_key())
         deadline = time.monotonic() + API_WAIT_SECONDS
+        # Gradio and matplotlib (seconds of one core) are imported once the API answers, so
+        # they do not compete with the scorer's workers for the cores while those start.
         while not api.live():
             if time.monotonic() > deadline:
                 logger.error("the scoring API at %s did not answer: serving no page", url)
                 return
-            time.sleep(0.5)
+            time.sleep(0.2)
+        from ui.mount import mount_explainer
+
         try:
             mount_explainer(page, api)
         except Exception:

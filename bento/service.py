@@ -103,6 +103,9 @@ web.mount("/ui", explainer_page)
     # a garbage collection). Each worker holds its own client store (memory: README).
     workers=2,
     metrics={"enabled": True},
+    # /readyz says whether the API can score: the explainer page, a dependency, has its own
+    # probe (/ui/ answers once it is built) and a page still building does not hold the API back.
+    runner_probe={"enabled": False},
     # Per-request access lines and (unexported) trace spans cost more than scoring a client.
     logging={"access": {"enabled": False}},
     tracing={"excluded_urls": list(HOT_ROUTES)},

@@ -17,3 +17,25 @@ for the commands it starts that read them before they import this package."""
 
 for _variable, _off in USAGE_STATISTICS_OFF.items():
     os.environ.setdefault(_variable, _off)
+
+
+def _arrow_memory_pool() -> None:
+    """Arrow allocates with jemalloc (or the system's allocator), not its default mimalloc.
+
+    On virtual machines that hand freed memory back to the host (this one), mimalloc's memory
+    faults in again on every large read: the full-scale training set took 15.6 s to read with
+    ``pd.read_parquet`` and 2.2 s with jemalloc (``benchmarks/allocation.py`` prints both). The
+    pool is set, not the variable: pandas has already created Arrow's default pool by the time
+    this package is imported. ``ARROW_DEFAULT_MEMORY_POOL`` set by a user wins.
+    """
+    if "ARROW_DEFAULT_MEMORY_POOL" in os.environ:
+        return
+    import pyarrow as pa
+
+    try:
+        pa.set_memory_pool(pa.jemalloc_memory_pool())
+    except NotImplementedError:  # a pyarrow built without jemalloc
+        pa.set_memory_pool(pa.system_memory_pool())
+
+
+_arrow_memory_pool()

@@ -33,8 +33,7 @@ SIGN_IN_MESSAGE = (
 
 
 def import_explainer() -> None:
-    """Import Gradio, matplotlib and the page's modules (seconds of work the service starts in
-    a thread while it loads its model: see ``bento/service.py``)."""
+    """Import Gradio, matplotlib and the page's modules, with matplotlib's file-only backend."""
     # The backend must be chosen before Gradio first imports matplotlib. Gradio's analytics are
     # already off: importing ``credit_assets`` sets ``USAGE_STATISTICS_OFF``.
     import matplotlib

@@ -4,8 +4,10 @@
   threshold, feature names), which scores known clients and applicants sent with their history;
 - ``application_only_scoring_model.joblib``: the application-only champion, which scores
   applicants sent without history (with ``application_only_card.json``, its card);
-- ``clients.arrow``: the known clients' feature rows, exactly the champion's columns, as an
-  uncompressed Arrow file the service memory-maps (bundles before it: ``clients.parquet``);
+- ``clients.npy`` and ``clients.arrow``: the known clients' feature rows, exactly the
+  champion's columns: the numbers as a matrix the service memory-maps, the ids and texts as an
+  uncompressed Arrow file (``store.py``; older bundles: every column in ``clients.arrow``, or
+  before it ``clients.parquet``);
 - ``feature_columns.json``: those columns and which are categorical, for new applicants;
 - ``categories.json``: the values each categorical application field took in the data;
 - ``descriptions.json``: a readable description of every feature;
@@ -23,7 +25,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
-import pyarrow.feather as feather
 
 from credit_assets.features.application import raw_columns
 from credit_assets.features.common import KEY
@@ -31,12 +32,13 @@ from credit_assets.features.serving import FeatureSpec
 from credit_assets.models import ScoringModel
 from credit_assets.serving.descriptions import describe_features
 from credit_assets.serving.known import write_answers
+from credit_assets.serving.store import ClientStore
 
 MODEL_FILE = "scoring_model.joblib"
 CLIENTS_FILE = "clients.arrow"
-"""Uncompressed Arrow IPC: the service maps it instead of decoding it. At full scale (356,255
-clients x 739 features) the zstd Parquet took 7.5 s to decode of the service's start; the
-mapped file is read in 0.01 s, for four times the disk (1.1 GB)."""
+"""With ``clients.npy`` beside it (:meth:`ClientStore.write`): mapped, not decoded. At full
+scale (356,255 clients x 739 features) the zstd Parquet took 7.5 s to decode of the service's
+start; the mapped matrix none, for four times the disk (1.1 GB)."""
 LEGACY_CLIENTS_FILE = "clients.parquet"
 SPEC_FILE = "feature_columns.json"
 CATEGORIES_FILE = "categories.json"
@@ -124,7 +126,7 @@ def write_bundle(
         )
     table = table.select(KEY, *model.feature_names)
     shutil.copyfile(champion, folder / MODEL_FILE)
-    feather.write_feather(table.to_arrow(), folder / CLIENTS_FILE, compression="uncompressed")
+    ClientStore.write(table, folder / CLIENTS_FILE)
     spec = FeatureSpec.of(table)
     (folder / SPEC_FILE).write_text(spec.to_json())
     (folder / CATEGORIES_FILE).write_text(json.dumps(_categories(table, spec), indent=1))

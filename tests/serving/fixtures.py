@@ -283,8 +283,12 @@ def _free_port() -> int:
 
 
 def _ready(url: str) -> bool:
+    """The API is ready and the explainer page built (``/readyz`` does not wait for it)."""
     try:
-        with LOOPBACK.open(f"{url}/readyz", timeout=5) as answer:
-            return answer.status == 200
+        for probe in ("/readyz", "/ui/"):
+            with LOOPBACK.open(f"{url}{probe}", timeout=5) as answer:
+                if answer.status != 200:
+                    return False
+        return True
     except (urllib.error.URLError, ConnectionError, TimeoutError):
         return False
