@@ -34,6 +34,7 @@ from credit_assets.features.history import (
     side_features,
     typed_rows,
 )
+from credit_assets.frames import assembled
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,8 @@ class _Layout:
         self.numeric = pd.Index([c for c in spec.columns if c not in text])
         self.categorical = pd.Index(spec.categorical)
         self.columns = pd.Index(spec.columns)
+        self._number_at = self.columns.get_indexer(self.numeric).tolist()
+        self._text_at = self.columns.get_indexer(self.categorical).tolist()
         self._placements: dict[tuple[str, ...], _Placement] = {}
 
     def rows(self, tables: Sequence[pl.DataFrame], applicants: int) -> pd.DataFrame:
@@ -147,11 +150,8 @@ class _Layout:
                 numbers[np.ix_(keys, place.number_slots)] = table_numbers
             texts[np.ix_(keys, place.text_slots)] = table_texts
         numbers[~np.isfinite(numbers)] = np.nan
-        frame = pd.DataFrame(numbers, columns=self.numeric)
-        if self.categorical.empty:
-            return frame
-        frame = pd.concat([frame, pd.DataFrame(texts, columns=self.categorical)], axis=1)
-        return frame.reindex(columns=self.columns)
+        index = pd.RangeIndex(applicants)
+        return assembled(self.columns, index, numbers, self._number_at, texts, self._text_at)
 
     def _placement(self, table: pl.DataFrame) -> _Placement:
         """Worked out once per list of columns (a feature group's table has always the same)."""

@@ -21,10 +21,9 @@ import polars as pl
 import pyarrow.feather as feather
 import pyarrow.parquet as pq
 from numpy.typing import NDArray
-from pandas.core.internals import BlockManager
-from pandas.core.internals.api import make_block
 
 from credit_assets.features.common import KEY
+from credit_assets.frames import assembled
 from credit_assets.serving.errors import UnknownClientError
 
 __all__ = ["ClientStore", "UnknownClientError"]
@@ -117,12 +116,8 @@ class ClientStore:
 
 
 def _mapped_frame(path: Path, columns: list[str]) -> pd.DataFrame:
-    """The frame of ``columns`` over the memory-mapped matrix (not copied) and the text columns.
-
-    The frame is assembled from its two blocks, in ``columns`` order, the way pyarrow's
-    ``to_pandas`` assembles its frames (pandas' block API): a frame of the matrix joined
-    with the text columns would copy the matrix to put the columns in order.
-    """
+    """The frame of ``columns`` over the memory-mapped matrix (not copied) and the text columns
+    (:func:`credit_assets.frames.assembled`: a join would copy the matrix to order the columns)."""
     table = feather.read_table(path, memory_map=True)
     numbers: list[str] = json.loads((table.schema.metadata or {})[NUMBERS_KEY])
     texts = [c for c in table.column_names if c != KEY]
@@ -136,10 +131,12 @@ def _mapped_frame(path: Path, columns: list[str]) -> pd.DataFrame:
     kept = [j for j, name in enumerate(numbers) if name in where]
     values = matrix if len(kept) == len(numbers) else matrix[:, kept]
     text_columns = [c for c in texts if c in where]
-    blocks = [make_block(values.T, placement=[where[numbers[j]] for j in kept], ndim=2)]
-    if text_columns:
-        strings = table.select(text_columns).to_pandas().to_numpy(dtype=object).T
-        blocks.append(make_block(strings, placement=[where[c] for c in text_columns], ndim=2))
-    index = pd.Index(table.column(KEY).to_numpy(), name=KEY)
-    manager = BlockManager(blocks, [pd.Index(columns), index])
-    return pd.DataFrame._from_mgr(manager, axes=manager.axes)  # pyright: ignore[reportAttributeAccessIssue]
+    strings = table.select(text_columns).to_pandas().to_numpy(dtype=object)
+    return assembled(
+        pd.Index(columns),
+        pd.Index(table.column(KEY).to_numpy(), name=KEY),
+        values,
+        [where[numbers[j]] for j in kept],
+        strings,
+        [where[c] for c in text_columns],
+    )
