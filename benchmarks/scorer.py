@@ -4,8 +4,9 @@ Usage:
     python benchmarks/scorer.py [--model credit_scoring_champion:latest] [--repeats 300]
 
 Loads the champion bundle of ``BENTOML_HOME`` as the service does (``Scorer.load``) and prints:
-the seconds of the load, and of reading the known clients' rows from an uncompressed Arrow file
-(what bundles hold) and from zstd Parquet (what they held), both written in a scratch folder;
+the seconds of the load, and of reading the known clients' rows from each format bundles have
+held (the memory-mapped matrix now, one uncompressed Arrow file, zstd Parquet), all written in a
+scratch folder;
 the milliseconds of one full garbage collection with everything loaded, then after
 ``gc.freeze()`` (what the service does at the end of its start); and the mean
 milliseconds of scoring known clients one at a time and sixteen at a time (``predict_ids``, the
@@ -25,9 +26,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pyarrow.feather as feather
-import pyarrow.parquet as pq
 
+from credit_assets.features.common import KEY
 from credit_assets.serving import bundle
 from credit_assets.serving.known import compute_answers
 from credit_assets.serving.scorer import Scorer
@@ -50,16 +52,26 @@ def collection_ms() -> float:
 
 
 def client_file_formats(folder: Path, columns: list[str]) -> str:
-    """Seconds to read the known clients' rows as the service does, from the bundle's file and
-    from the same rows in zstd Parquet (the format bundles had before the Arrow file)."""
+    """Seconds to read the known clients' rows as the service does, from the same rows in each
+    format bundles have held: the memory-mapped matrix with an Arrow file of the ids and texts
+    (now), every column in one uncompressed Arrow file, and zstd Parquet."""
     source = bundle.clients_file(folder)
-    table = pq.read_table(source) if source.suffix == ".parquet" else feather.read_table(source)
+    store = ClientStore.read(source, columns)
+    frame = store.features.reset_index()
+    table = pl.from_pandas(frame).with_columns(pl.col(KEY).cast(pl.Int64))
+    del store, frame
     seconds = {}
     with tempfile.TemporaryDirectory() as scratch:
-        copies = {"Arrow, mapped": Path(scratch) / "clients.arrow"}
-        copies["zstd Parquet"] = Path(scratch) / "clients.parquet"
-        feather.write_feather(table, copies["Arrow, mapped"], compression="uncompressed")
-        pq.write_table(table, copies["zstd Parquet"], compression="zstd")
+        copies = {
+            "matrix, mapped": Path(scratch) / "matrix" / "clients.arrow",
+            "one Arrow file": Path(scratch) / "clients.arrow",
+            "zstd Parquet": Path(scratch) / "clients.parquet",
+        }
+        copies["matrix, mapped"].parent.mkdir()
+        ClientStore.write(table, copies["matrix, mapped"])
+        whole = copies["one Arrow file"]
+        feather.write_feather(table.to_arrow(), whole, compression="uncompressed")
+        table.write_parquet(copies["zstd Parquet"], compression="zstd")
         del table
         for name, path in copies.items():
             start = time.perf_counter()
