@@ -29,6 +29,7 @@ BENTO_INCLUDE = [
     "credit_assets/__init__.py",
     "credit_assets/settings.py",
     "credit_assets/kaggle.py",
+    "credit_assets/frames.py",
     "credit_assets/reference/*.json",
     "credit_assets/features/*.py",
     "credit_assets/models/*.py",

@@ -3,6 +3,7 @@ that launches packaging is tested in tests/operations/test_packaging_sensor.py).
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +17,7 @@ from credit_assets.definitions import defs
 from credit_assets.defs.deployment.assets import GROUP, credit_scorer_bento, served_model
 from credit_assets.models import ScoringModel
 from credit_assets.serving import bundle
-from credit_assets.serving.packaging import SERVING_PACKAGES, use_bentoml_home
+from credit_assets.serving.packaging import BENTO_INCLUDE, SERVING_PACKAGES, use_bentoml_home
 
 
 def _metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict[str, Any]:
@@ -104,3 +105,47 @@ def test_the_bento_runtime_lists_what_the_service_imports() -> None:
     assert not parent & {"gradio", "matplotlib", "lightgbm", "scikit-learn"}
     assert set(SERVING_PACKAGES) <= worker | {"bentoml"}
     assert not worker & {"dagster", "mlflow", "optuna", "imbalanced-learn"}
+
+
+def test_the_bento_ships_every_project_module_the_service_imports() -> None:
+    """Every project module the service and the explainer reach through their imports, at the
+    top or inside a function, is shipped (with its packages' ``__init__``): a module left out
+    fails only once the Bento serves."""
+    root = Path(__file__).parents[2]
+    shipped = {p for pattern in BENTO_INCLUDE for p in root.glob(pattern) if p.suffix == ".py"}
+    reached: set[Path] = set()
+    todo = [root / "bento" / "service.py", root / "bento" / "explainer.py"]
+    while todo:
+        path = todo.pop()
+        if path in reached:
+            continue
+        reached.add(path)
+        package = path.relative_to(root).parent.parts
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                todo += [m for a in node.names for m in _modules(root, a.name.split("."))]
+            elif isinstance(node, ast.ImportFrom):
+                base = list(package[: len(package) - node.level + 1]) if node.level else []
+                parts = base + (node.module.split(".") if node.module else [])
+                todo += _modules(root, parts)
+                for alias in node.names:  # `from package import module`
+                    todo += _modules(root, [*parts, alias.name], optional=True)
+    assert len(reached) > 20
+    assert sorted(str(p.relative_to(root)) for p in reached - shipped) == []
+
+
+def _modules(root: Path, parts: list[str], optional: bool = False) -> list[Path]:
+    """The project files importing ``parts`` (a dotted name) loads: the module and the
+    ``__init__`` of each package above it; none for a third-party name."""
+    if parts[0] not in {"credit_assets", "bento", "ui"}:
+        return []
+    found = []
+    for depth in range(1, len(parts) + 1):
+        folder = root.joinpath(*parts[:depth])
+        if (folder / "__init__.py").is_file():
+            found.append(folder / "__init__.py")
+        elif folder.with_suffix(".py").is_file():
+            found.append(folder.with_suffix(".py"))
+        elif not optional and depth == len(parts):
+            raise AssertionError(f"{'.'.join(parts)} is no project module")
+    return found
