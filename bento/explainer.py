@@ -14,7 +14,12 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
+import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import FrameType
 
 import bentoml
 from fastapi import FastAPI
@@ -67,17 +72,58 @@ class Explainer:
         from ui.client import ScorerApi
 
         api = ScorerApi.connect(url, settings.api_key())
-        deadline = time.monotonic() + API_WAIT_SECONDS
         # Gradio and matplotlib (seconds of one core) are imported once the API answers, so
         # they do not compete with the scorer's workers for the cores while those start.
-        while not api.live():
-            if time.monotonic() > deadline:
+        with stop_requested() as stop:
+            if not wait_until(api.live, stop, API_WAIT_SECONDS):
                 logger.error("the scoring API at %s did not answer: serving no page", url)
                 return
-            time.sleep(0.2)
         from ui.mount import mount_explainer
 
         try:
             mount_explainer(page, api)
         except Exception:
             logger.exception("the explainer could not be built: serving no page")
+
+
+@contextmanager
+def stop_requested() -> Iterator[threading.Event]:
+    """An event set when the process is asked to stop (SIGTERM, SIGINT) inside the block.
+
+    The page is built in the worker's start-up, before the server acts on a stop signal: its
+    handler only flags the exit. A page still waiting for an API that has already stopped would
+    then hold the whole Bento's shutdown for ``API_WAIT_SECONDS``. The server's handler still
+    runs; a signal with no Python handler keeps its default action (it ends the process).
+    """
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop  # signal handlers can only be set from the main thread
+        return
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+    def flag(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+        handler = previous[signal.Signals(signum)]
+        if callable(handler):
+            handler(signum, frame)
+
+    for sig, handler in previous.items():
+        if callable(handler):
+            signal.signal(sig, flag)
+    try:
+        yield stop
+    finally:
+        for sig, handler in previous.items():
+            if callable(handler):
+                signal.signal(sig, handler)
+
+
+def wait_until(answers: Callable[[], bool], stop: threading.Event, seconds: float) -> bool:
+    """Poll ``answers`` every 0.2 s until it is true (``True``), ``stop`` is set or ``seconds``
+    have passed (``False``)."""
+    deadline = time.monotonic() + seconds
+    while not answers():
+        if stop.is_set() or time.monotonic() > deadline:
+            return False
+        stop.wait(0.2)
+    return True
