@@ -72,58 +72,67 @@ class Explainer:
         from ui.client import ScorerApi
 
         api = ScorerApi.connect(url, settings.api_key())
-        # Gradio and matplotlib (seconds of one core) are imported once the API answers, so
-        # they do not compete with the scorer's workers for the cores while those start.
-        with stop_requested() as stop:
-            if not wait_until(api.live, stop, API_WAIT_SECONDS):
-                logger.error("the scoring API at %s did not answer: serving no page", url)
-                return
-        from ui.mount import mount_explainer
-
         try:
-            mount_explainer(page, api)
+            with stop_requested():
+                # Gradio and matplotlib (seconds of one core) are imported once the API
+                # answers, so they do not compete with the scorer's workers while those start.
+                if not wait_until(api.live, API_WAIT_SECONDS):
+                    logger.error("the scoring API at %s did not answer: serving no page", url)
+                    return
+                from ui.mount import mount_explainer
+
+                mount_explainer(page, api)
+        except StopRequested:
+            logger.info("asked to stop while the page was being built: serving no page")
         except Exception:
             logger.exception("the explainer could not be built: serving no page")
 
 
-@contextmanager
-def stop_requested() -> Iterator[threading.Event]:
-    """An event set when the process is asked to stop (SIGTERM, SIGINT) inside the block.
+class StopRequested(BaseException):
+    """The process was asked to stop (SIGTERM, SIGINT) while the page was being built.
 
-    The page is built in the worker's start-up, before the server acts on a stop signal: its
-    handler only flags the exit. A page still waiting for an API that has already stopped would
-    then hold the whole Bento's shutdown for ``API_WAIT_SECONDS``. The server's handler still
-    runs; a signal with no Python handler keeps its default action (it ends the process).
+    Not an ``Exception``, as ``KeyboardInterrupt`` is not: code that handles an API's failure
+    while building the page must not take it for one and go on building."""
+
+
+@contextmanager
+def stop_requested() -> Iterator[None]:
+    """Inside the block, a stop signal (SIGTERM, SIGINT) raises :class:`StopRequested`.
+
+    The page is built in the worker's start-up, where the server's own handler only flags the
+    exit for later. A page still waiting for the API, or for an answer of an API that is itself
+    stopping, would hold the whole Bento's shutdown for a minute or more. The exception
+    interrupts the wait or the blocked read at once; the server's handler still runs first,
+    and a signal with no Python handler keeps its default action (it ends the process).
     """
-    stop = threading.Event()
     if threading.current_thread() is not threading.main_thread():
-        yield stop  # signal handlers can only be set from the main thread
+        yield  # signal handlers can only be set from the main thread
         return
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
 
-    def flag(signum: int, frame: FrameType | None) -> None:
-        stop.set()
+    def stop(signum: int, frame: FrameType | None) -> None:
         handler = previous[signal.Signals(signum)]
         if callable(handler):
             handler(signum, frame)
+        raise StopRequested(signal.Signals(signum).name)
 
     for sig, handler in previous.items():
         if callable(handler):
-            signal.signal(sig, flag)
+            signal.signal(sig, stop)
     try:
-        yield stop
+        yield
     finally:
         for sig, handler in previous.items():
             if callable(handler):
                 signal.signal(sig, handler)
 
 
-def wait_until(answers: Callable[[], bool], stop: threading.Event, seconds: float) -> bool:
-    """Poll ``answers`` every 0.2 s until it is true (``True``), ``stop`` is set or ``seconds``
-    have passed (``False``)."""
+def wait_until(answers: Callable[[], bool], seconds: float) -> bool:
+    """Poll ``answers`` every 0.2 s until it is true (``True``) or ``seconds`` have passed
+    (``False``)."""
     deadline = time.monotonic() + seconds
     while not answers():
-        if stop.is_set() or time.monotonic() > deadline:
+        if time.monotonic() > deadline:
             return False
-        stop.wait(0.2)
+        time.sleep(0.2)
     return True

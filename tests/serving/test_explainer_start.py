@@ -6,44 +6,59 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 
-from bento.explainer import stop_requested, wait_until
+import pytest
+
+from bento.explainer import StopRequested, stop_requested, wait_until
 from credit_assets import settings
 
-# A worker whose server only flags a stop (as uvicorn does while a service starts), waiting
-# for an API that never answers.
-WAITING = """
-import signal, sys
+# A worker whose server only flags a stop (as uvicorn does while a service starts), building
+# the page: waiting for an API that never answers, or blocked reading an answer that never
+# comes (an API that accepted the connection and is stopping).
+BUILDING = """
+import signal, socket, sys
 flagged = []
 signal.signal(signal.SIGTERM, lambda signum, frame: flagged.append(signum))
-from bento.explainer import stop_requested, wait_until
-with stop_requested() as stop:
-    print("waiting", flush=True)
-    answered = wait_until(lambda: False, stop, 600)
-print(f"answered={answered} server_flagged={flagged}", flush=True)
+from bento.explainer import StopRequested, stop_requested, wait_until
+listener = socket.create_server(("127.0.0.1", 0))
+try:
+    with stop_requested():
+        if sys.argv[1] == "wait":
+            print("building", flush=True)
+            wait_until(lambda: False, 600)
+        else:
+            connection = socket.create_connection(listener.getsockname())
+            print("building", flush=True)
+            connection.recv(1)
+    print("not stopped", flush=True)
+except StopRequested as stop:
+    print(f"stopped by {stop}, server flagged {flagged}", flush=True)
 """
 
 
-def test_a_stop_during_the_wait_for_the_api_ends_it_and_reaches_the_server() -> None:
+@pytest.mark.parametrize("blocked_in", ["wait", "read"])
+def test_a_stop_while_the_page_is_built_ends_the_build_and_reaches_the_server(
+    blocked_in: str,
+) -> None:
     worker = subprocess.Popen(
-        [sys.executable, "-c", WAITING],
+        [sys.executable, "-c", BUILDING, blocked_in],
         cwd=settings.PROJECT_ROOT,
         stdout=subprocess.PIPE,
         text=True,
     )
     assert worker.stdout is not None
-    assert worker.stdout.readline().strip() == "waiting"
+    assert worker.stdout.readline().strip() == "building"
+    time.sleep(0.3)  # into the wait or the read
     start = time.monotonic()
     worker.send_signal(signal.SIGTERM)
     out, _ = worker.communicate(timeout=30)
     assert time.monotonic() - start < 5
-    assert out.strip() == f"answered=False server_flagged=[{int(signal.SIGTERM)}]"
+    assert out.strip() == f"stopped by SIGTERM, server flagged [{int(signal.SIGTERM)}]"
     assert worker.returncode == 0
 
 
-def test_the_handlers_are_the_servers_again_after_the_wait() -> None:
+def test_the_handlers_are_the_servers_again_after_the_build() -> None:
     seen: list[int] = []
 
     def server(signum: int, frame: object) -> None:
@@ -51,19 +66,22 @@ def test_the_handlers_are_the_servers_again_after_the_wait() -> None:
 
     before = signal.signal(signal.SIGTERM, server)
     try:
-        with stop_requested() as stop:
+        with pytest.raises(StopRequested), stop_requested():
             assert signal.getsignal(signal.SIGTERM) is not server
             os.kill(os.getpid(), signal.SIGTERM)
-            assert stop.wait(5)
+            time.sleep(5)  # interrupted
         assert signal.getsignal(signal.SIGTERM) is server
         assert seen == [signal.SIGTERM]
+        with stop_requested():
+            pass
+        assert signal.getsignal(signal.SIGTERM) is server
     finally:
         signal.signal(signal.SIGTERM, before)
 
 
 def test_the_wait_ends_when_the_api_answers_or_at_its_deadline() -> None:
     calls = iter([False, False, True])
-    assert wait_until(lambda: next(calls), threading.Event(), 30)
+    assert wait_until(lambda: next(calls), 30)
     start = time.monotonic()
-    assert not wait_until(lambda: False, threading.Event(), 0.3)
+    assert not wait_until(lambda: False, 0.3)
     assert 0.3 <= time.monotonic() - start < 3
