@@ -16,8 +16,7 @@ import logging
 import os
 import signal
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
@@ -69,14 +68,17 @@ class Explainer:
         self._build(url)
 
     def _build(self, url: str) -> None:
+        from credit_assets.launcher.ready import Endpoint, wait_until_ready
         from ui.client import ScorerApi
 
         api = ScorerApi.connect(url, settings.api_key())
+        scorer = Endpoint(SCORER, url, f"{url}/livez")
         try:
             with stop_requested():
                 # Gradio and matplotlib (seconds of one core) are imported once the API
                 # answers, so they do not compete with the scorer's workers while those start.
-                if not wait_until(api.live, API_WAIT_SECONDS):
+                waited = wait_until_ready([scorer], API_WAIT_SECONDS, 0.2, lambda _: api.live())
+                if waited[SCORER] is None:
                     logger.error("the scoring API at %s did not answer: serving no page", url)
                     return
                 from ui.mount import mount_explainer
@@ -125,14 +127,3 @@ def stop_requested() -> Iterator[None]:
         for sig, handler in previous.items():
             if callable(handler):
                 signal.signal(sig, handler)
-
-
-def wait_until(answers: Callable[[], bool], seconds: float) -> bool:
-    """Poll ``answers`` every 0.2 s until it is true (``True``) or ``seconds`` have passed
-    (``False``)."""
-    deadline = time.monotonic() + seconds
-    while not answers():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.2)
-    return True

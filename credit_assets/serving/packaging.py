@@ -30,6 +30,8 @@ BENTO_INCLUDE = [
     "credit_assets/settings.py",
     "credit_assets/kaggle.py",
     "credit_assets/frames.py",
+    "credit_assets/launcher/__init__.py",
+    "credit_assets/launcher/ready.py",
     "credit_assets/reference/*.json",
     "credit_assets/features/*.py",
     "credit_assets/models/*.py",

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from bento.explainer import StopRequested, stop_requested, wait_until
+from bento.explainer import StopRequested, stop_requested
 from credit_assets import settings
 
 # A worker whose server only flags a stop (as uvicorn does while a service starts), building
@@ -20,13 +20,15 @@ BUILDING = """
 import signal, socket, sys
 flagged = []
 signal.signal(signal.SIGTERM, lambda signum, frame: flagged.append(signum))
-from bento.explainer import StopRequested, stop_requested, wait_until
+from bento.explainer import StopRequested, stop_requested
+from credit_assets.launcher.ready import Endpoint, wait_until_ready
 listener = socket.create_server(("127.0.0.1", 0))
 try:
     with stop_requested():
         if sys.argv[1] == "wait":
             print("building", flush=True)
-            wait_until(lambda: False, 600)
+            api = Endpoint("api", "http://api", "http://api/livez")
+            wait_until_ready([api], 600, 0.2, lambda _: False)
         else:
             connection = socket.create_connection(listener.getsockname())
             print("building", flush=True)
@@ -77,11 +79,3 @@ def test_the_handlers_are_the_servers_again_after_the_build() -> None:
         assert signal.getsignal(signal.SIGTERM) is server
     finally:
         signal.signal(signal.SIGTERM, before)
-
-
-def test_the_wait_ends_when_the_api_answers_or_at_its_deadline() -> None:
-    calls = iter([False, False, True])
-    assert wait_until(lambda: next(calls), 30)
-    start = time.monotonic()
-    assert not wait_until(lambda: False, 0.3)
-    assert 0.3 <= time.monotonic() - start < 3
