@@ -11,8 +11,9 @@ the milliseconds of one full garbage collection with everything loaded, then aft
 ``gc.freeze()`` (what the service does at the end of its start); and the mean
 milliseconds of scoring known clients one at a time and sixteen at a time (``predict_ids``, the
 path of ``/predict``), looked up in the answers computed at packaging and computed live side by
-side, with the row lookup and the model's raw score (encoder and model, as served) apart; and the
-seconds packaging takes to compute every known client's answer.
+side, with the row lookup, the model's raw score (encoder and model, as served) and its
+feature contributions (what a refusal's reason codes are taken from) apart; and the seconds
+packaging takes to compute every known client's answer.
 """
 
 from __future__ import annotations
@@ -116,6 +117,8 @@ def main() -> None:
     # As served: the encoder and the model, or the linear shortcut for a few rows.
     print(f"  raw score, 1 / 16:       {mean_ms(lambda: model.raw_score(one), n):.3f}"
           f" / {mean_ms(lambda: model.raw_score(sixteen), n):.3f}")  # fmt: skip
+    print(f"  contributions, 1 / 16:   {mean_ms(lambda: model.feature_contributions(one), n):.3f}"
+          f" / {mean_ms(lambda: model.feature_contributions(sixteen), n):.3f}")  # fmt: skip
     start = time.perf_counter()
     compute_answers(model, scorer.clients)
     seconds = time.perf_counter() - start

@@ -1,0 +1,50 @@
+"""How much of a LightGBM candidate's fit is building its binned ``Dataset``.
+
+Usage:
+    python benchmarks/lightgbm_dataset.py TRAINING_DIR
+
+TRAINING_DIR holds a ``make pipeline`` run's ``training_set.parquet`` (``DATA_DIR/training``).
+The LightGBM candidate is built with its first trial's settings for that many clients (its
+large-data settings from ``LARGE_DATA_ROWS`` on), its encoder fitted on the training clients,
+then prints the seconds of binning the encoded matrix into a LightGBM ``Dataset`` with the
+candidate's ``max_bin``, and of the model's whole fit on the same matrix (binning included):
+what sharing one ``Dataset`` between the folds could save at most, per fit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import lightgbm as lgb
+import pandas as pd
+
+from credit_assets.models.candidates import CANDIDATES
+from credit_assets.models.data import TARGET, features_of
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("training_dir", type=Path)
+    args = parser.parse_args()
+    train = pd.read_parquet(args.training_dir / "training_set.parquet")
+    candidate = CANDIDATES["lightgbm"]
+    features, y = features_of(train), train[TARGET].to_numpy()
+    pipeline = candidate.pipeline(
+        candidate.defaults_for(len(train)), features, 42, 1, rows=len(train)
+    )
+    encoded = pipeline[:-1].fit_transform(features)
+    model = pipeline[-1]
+    print(f"{type(model).__name__}, {encoded.shape[0]} clients x {encoded.shape[1]} columns")
+    start = time.perf_counter()
+    params = {"max_bin": model.get_params()["max_bin"], "verbose": -1, "num_threads": 1}
+    lgb.Dataset(encoded, y, params=params).construct()
+    print(f"binned Dataset: {time.perf_counter() - start:.1f} s")
+    start = time.perf_counter()
+    model.fit(encoded, y)
+    print(f"the model's whole fit: {time.perf_counter() - start:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
