@@ -19,6 +19,10 @@ from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 
+ONE_THREAD_ROWS = 256
+"""Up to this many rows a booster scores or explains on one thread (a served request, where
+threads cost more than they save); a larger batch uses every core."""
+
 
 def balanced_bags(y: NDArray[Any], bags: int, seed: int) -> list[NDArray[np.intp]]:
     """The sorted row indices of ``bags`` balanced undersamples (imbalanced-learn's sampler,
@@ -75,7 +79,7 @@ class UndersampledBagging(ClassifierMixin, BaseEstimator):
 
     def raw_score(self, X: NDArray[np.float64]) -> NDArray[np.float64]:
         """Mean log-odds of the bags."""
-        threads = 1 if len(X) <= 256 else 0
+        threads = 1 if len(X) <= ONE_THREAD_ROWS else 0
         scores = [
             np.asarray(m.booster_.predict(X, raw_score=True, num_threads=threads))
             for m in self.models_
@@ -84,8 +88,9 @@ class UndersampledBagging(ClassifierMixin, BaseEstimator):
 
     def contributions(self, X: NDArray[np.float64]) -> NDArray[np.float64]:
         """Mean TreeSHAP values of the bags (last column: the base value)."""
+        threads = 1 if len(X) <= ONE_THREAD_ROWS else 0
         parts = [
-            np.asarray(m.booster_.predict(X, pred_contrib=True, num_threads=1))
+            np.asarray(m.booster_.predict(X, pred_contrib=True, num_threads=threads))
             for m in self.models_
         ]
         return np.mean(parts, axis=0)

@@ -33,6 +33,7 @@ from scipy import sparse
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 
+from credit_assets.models.ensemble import ONE_THREAD_ROWS
 from credit_assets.models.preprocessing import linear_feature_groups
 
 Contributions = tuple[NDArray[np.float64], NDArray[np.float64]]
@@ -50,7 +51,8 @@ def contributions(
         shap = np.asarray(model.contributions(features))
         return shap[:, -1], shap[:, :-1]
     if isinstance(model, LGBMClassifier):
-        shap = np.asarray(model.booster_.predict(features, pred_contrib=True, num_threads=1))
+        threads = 1 if len(features) <= ONE_THREAD_ROWS else 0
+        shap = np.asarray(model.booster_.predict(features, pred_contrib=True, num_threads=threads))
         return shap[:, -1], shap[:, :-1]
     if isinstance(model, LogisticRegression):
         return _linear(prep, model, np.asarray(features), feature_names)

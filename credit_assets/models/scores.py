@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 from sklearn.compose import ColumnTransformer
 from sklearn.linear_model import LogisticRegression
 
+from credit_assets.models.ensemble import ONE_THREAD_ROWS
 from credit_assets.models.preprocessing import as_floats
 
 RawSpace = Literal["log-odds", "probability"]
@@ -33,7 +34,7 @@ def raw_scores(prep: Any, model: Any, frame: pd.DataFrame) -> Any:
         return model.raw_score(features)
     if isinstance(model, LGBMClassifier):
         # The booster itself: the scikit-learn wrapper's checks cost more than one row's trees.
-        threads = 1 if len(features) <= 256 else 0
+        threads = 1 if len(features) <= ONE_THREAD_ROWS else 0
         return model.booster_.predict(features, raw_score=True, num_threads=threads)
     if isinstance(model, LogisticRegression):
         return model.decision_function(features)

@@ -114,14 +114,20 @@ class ScoringModel:
         refused = np.asarray(proba, dtype=np.float64) >= self.threshold
         return np.where(refused, REFUSED, ACCEPTED)
 
-    def explain(self, frame: pd.DataFrame, top_k: int = 10) -> list[Explanation]:
-        """The ``top_k`` features pushing each row's calibrated log-odds the most, either way.
+    def explain(
+        self,
+        frame: pd.DataFrame,
+        top_k: int = 10,
+        contributions: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None,
+    ) -> list[Explanation]:
+        """The ``top_k`` features pushing each row's calibrated log-odds the most, either way
+        (``contributions``: the rows' :meth:`feature_contributions`, when already computed).
 
         Contributions are exact: for each row, ``base + sum(contributions) + other`` equals
         ``logit(predict_proba(row))``.
         """
         aligned = self._frame(frame)
-        base, parts = self.feature_contributions(aligned)
+        base, parts = contributions or self.feature_contributions(aligned)
         proba = self.predict_proba(aligned)
         decisions = self.decide(proba)
         explanations = []

@@ -1,11 +1,12 @@
 """Known clients' probabilities, computed once when a champion is packaged.
 
 A known client's feature row is frozen in the bundle and so is the champion: their probability
-cannot change while the model is served. It is computed here, in batches, by the model the
-service serves, and the service answers a known id by looking it up (tens of microseconds where
-the bagged boosters took a millisecond a client). A refusal's reason codes are still computed
-per request, for the refused client only: their contributions cost too much to compute for
-every known client at packaging (TreeSHAP over thousands of trees, a third of the clients).
+cannot change while the model is served, and neither can a refused client's reason codes.
+Both are computed here, in batches, by the model the service serves, and the service answers a
+known id by looking them up: a few microseconds where a LightGBM champion's TreeSHAP over 600
+trees took a millisecond for every refused client. A reason is kept as its position in the
+model's reason groups; the file lists the code of each position, and a service whose reason
+table lacks one of them computes the reasons live instead.
 
 The probabilities carry the version of the model that computed them: a scorer whose champion
 is not that model (an older bundle, a model swapped in) computes them live instead.
@@ -13,7 +14,10 @@ is not that model (an older bundle, a model swapped in) computes them live inste
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -23,26 +27,56 @@ from numpy.typing import NDArray
 
 from credit_assets.features.common import KEY
 from credit_assets.models import ScoringModel
+from credit_assets.models.scoring_model import REFUSED
+from credit_assets.serving.reasons import MAX_REASONS
+from credit_assets.serving.refusals import TABLE, ModelReasons, reason_code
+from credit_assets.serving.schemas import ReasonCode
 from credit_assets.serving.store import ClientStore
 
 ANSWERS_FILE = "known_answers.parquet"
 CHUNK = 16_384
 """Clients scored per batch: a few tens of MB of features at a time."""
+NO_REASON = -1
+REASON_COLUMNS = [f"reason_{i + 1}" for i in range(MAX_REASONS)]
 
 
 @dataclass(frozen=True)
 class KnownAnswers:
-    """Every known client's probability, in the client store's row order."""
+    """Every known client's probability and, for the refused, their reasons, in the client
+    store's row order."""
 
     model_version: str
     probability: NDArray[np.float64]
+    reasons: NDArray[np.int16] | None = None
+    """Clients x ``MAX_REASONS``: positions in ``reason_codes``, largest first, ``-1`` for none
+    (every position of an accepted client). ``None``: computed per request (older bundles)."""
+    reason_codes: tuple[str, ...] = ()
+    """The reason code at each position."""
 
     def write(self, path: Path, ids: NDArray[np.int64]) -> None:
-        table = pa.table(
-            {KEY: pa.array(ids, pa.int64()), "probability": pa.array(self.probability)},
-            metadata={"model_version": self.model_version},
-        )
-        pq.write_table(table, path, compression="zstd")
+        columns = {KEY: pa.array(ids, pa.int64()), "probability": pa.array(self.probability)}
+        metadata = {"model_version": self.model_version}
+        if self.reasons is not None:
+            columns |= {c: pa.array(self.reasons[:, i]) for i, c in enumerate(REASON_COLUMNS)}
+            metadata["reason_codes"] = json.dumps(list(self.reason_codes))
+        pq.write_table(pa.table(columns, metadata=metadata), path, compression="zstd")
+
+    def codes(self, positions: Sequence[int]) -> list[list[ReasonCode]] | None:
+        """The reason codes of the clients at ``positions`` of the store (``[]`` for an
+        accepted one), or ``None`` when they were not computed at packaging or name a code
+        this service's reason table does not have."""
+        lookup = self._lookup
+        if self.reasons is None or lookup is None:
+            return None
+        rows = self.reasons[positions].tolist()
+        return [[lookup[g] for g in row if g != NO_REASON] for row in rows]
+
+    @cached_property
+    def _lookup(self) -> list[ReasonCode] | None:
+        known = {g.code: g for g in TABLE.groups}
+        if any(code not in known for code in self.reason_codes):
+            return None
+        return [reason_code(known[code]) for code in self.reason_codes]
 
     @classmethod
     def read(cls, path: Path, ids: NDArray[np.int64]) -> KnownAnswers:
@@ -57,19 +91,37 @@ class KnownAnswers:
         version = (table.schema.metadata or {}).get(b"model_version")
         if version is None:
             raise ValueError(f"{path.name}: no model_version: not written by KnownAnswers.write")
+        codes = (table.schema.metadata or {}).get(b"reason_codes")
+        reasons = None
+        if codes is not None:
+            reasons = np.column_stack(
+                [table.column(c).to_numpy().astype(np.int16) for c in REASON_COLUMNS]
+            )
         return cls(
             model_version=version.decode(),
             probability=table.column("probability").to_numpy(),
+            reasons=reasons,
+            reason_codes=tuple(json.loads(codes)) if codes is not None else (),
         )
 
 
 def compute_answers(model: ScoringModel, store: ClientStore, chunk: int = CHUNK) -> KnownAnswers:
-    """Every client's probability from ``model``, as the service would compute it live."""
+    """Every client's probability from ``model``, and a refused client's reasons, as the
+    service would compute them live (contributions for the refused only)."""
+    explainer = ModelReasons(model)
     probability = np.empty(len(store), dtype=np.float64)
+    reasons = np.full((len(store), MAX_REASONS), NO_REASON, dtype=np.int16)
     for start in range(0, len(store), chunk):
         frame = store.features.iloc[start : start + chunk]
-        probability[start : start + len(frame)] = model.predict_proba(frame)
-    return KnownAnswers(model.version, probability)
+        proba = model.predict_proba(frame)
+        probability[start : start + len(frame)] = proba
+        refused = np.flatnonzero(model.decide(proba) == REFUSED)
+        if len(refused):
+            chosen = explainer.refusal_reasons(frame.iloc[refused])
+            for row, picked in zip(refused.tolist(), chosen, strict=True):
+                reasons[start + row, : len(picked)] = picked
+    codes = tuple(g.code for g in explainer.refusal_grouping.groups)
+    return KnownAnswers(model.version, probability, reasons, codes)
 
 
 def write_answers(folder: Path, model: ScoringModel, clients_file: Path) -> KnownAnswers:

@@ -63,9 +63,13 @@ class ModelReasons:
         base, parts = self.model.feature_contributions(frame)
         return base, self.grouping.totals(parts)
 
-    def explain(self, frame: pd.DataFrame) -> list[GroupContribution]:
-        """Every group's push on the first row's log-odds, largest (in size) first."""
-        _, parts = self.model.feature_contributions(frame.iloc[:1])
+    def explain(
+        self, frame: pd.DataFrame, parts: NDArray[np.float64] | None = None
+    ) -> list[GroupContribution]:
+        """Every group's push on the first row's log-odds, largest (in size) first (from
+        ``parts``, its feature contributions, when the caller has them already)."""
+        if parts is None:
+            _, parts = self.model.feature_contributions(frame.iloc[:1])
         totals = self.grouping.totals(parts)[0]
         order = np.argsort(-np.abs(totals), kind="stable")
         names = self.grouping.features
@@ -85,22 +89,50 @@ class ModelReasons:
             )
         return out
 
-    def risk(self, frame: pd.DataFrame) -> tuple[Grouping, NDArray[np.float64]]:
+    @property
+    def refusal_grouping(self) -> Grouping:
+        """The groups a refusal's reasons are drawn from: the card's features for a points
+        scorecard, the model's features otherwise."""
+        return self._card_grouping if self._card_grouping is not None else self.grouping
+
+    def risk(
+        self, frame: pd.DataFrame, parts: NDArray[np.float64] | None = None
+    ) -> tuple[Grouping, NDArray[np.float64]]:
         """Per row and group, how much the group raised the risk: points lost against the best
-        bins for a scorecard, the grouped contribution to the log-odds otherwise."""
+        bins for a scorecard, the grouped contribution to the log-odds otherwise (from
+        ``parts``, the rows' feature contributions, when the caller has them already)."""
         if self.card is not None and self._card_grouping is not None:
             lost = points_lost(self.model, frame).to_numpy(dtype=np.float64)
             return self._card_grouping, self._card_grouping.totals(lost)
+        if parts is not None:
+            return self.grouping, self.grouping.totals(parts)
         return self.grouping, self.grouped(frame)[1]
 
-    def codes(self, frame: pd.DataFrame, decisions: list[str]) -> list[list[ReasonCode]]:
+    def refusal_reasons(
+        self, frame: pd.DataFrame, parts: NDArray[np.float64] | None = None
+    ) -> list[list[int]]:
+        """Per row, the positions in :attr:`refusal_grouping` of its reasons, were it refused
+        (at most ``MAX_REASONS``, the largest first)."""
+        grouping, risk = self.risk(frame, parts)
+        return grouping.reasons(risk, MAX_REASONS)
+
+    def codes(
+        self,
+        frame: pd.DataFrame,
+        decisions: list[str],
+        parts: NDArray[np.float64] | None = None,
+    ) -> list[list[ReasonCode]]:
         """Per row, the reason codes of a refusal (at most ``MAX_REASONS``); ``[]`` for an
-        acceptance. Contributions are computed for the refused rows only."""
+        acceptance. Contributions are computed for the refused rows only (or taken from
+        ``parts``, every row's, when the caller has them already)."""
         answers: list[list[ReasonCode]] = [[] for _ in decisions]
         refused = [i for i, d in enumerate(decisions) if d == REFUSED]
         if not refused:
             return answers
-        grouping, risk = self.risk(frame.iloc[refused])
-        for row, picked in zip(refused, grouping.reasons(risk, MAX_REASONS), strict=True):
-            answers[row] = [reason_code(grouping.groups[g]) for g in picked]
+        groups = self.refusal_grouping.groups
+        chosen = self.refusal_reasons(
+            frame.iloc[refused], None if parts is None else parts[refused]
+        )
+        for row, picked in zip(refused, chosen, strict=True):
+            answers[row] = [reason_code(groups[g]) for g in picked]
         return answers

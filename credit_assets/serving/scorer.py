@@ -187,8 +187,10 @@ class Scorer:
         positions = self.clients.positions(ids)
         proba = known.probability[positions]
         decisions = self.model.decide(proba).tolist()
-        # Reason codes only for the refused, from their rows (ModelReasons skips the others).
-        codes = self._reasons_of(self.model).codes(self.clients.features.take(positions), decisions)
+        codes = known.codes(positions)
+        if codes is None:  # not packaged with the answers: only the refused, from their rows
+            frame = self.clients.features.take(positions)
+            codes = self._reasons_of(self.model).codes(frame, decisions)
         return [
             Prediction(**self._prediction_fields(i, p, d, "history"), reason_codes=c)
             for i, p, d, c in zip(ids, proba.tolist(), decisions, codes, strict=True)
@@ -242,7 +244,9 @@ class Scorer:
         a points scorecard scored the client, their points per card feature)."""
         frame, ids, wanted = self._client(request)
         model, scored_on = self.model_for(wanted)
-        found = model.explain(frame, top_k=request.top_k)[0]
+        # One contribution computation serves the top features, the groups and the codes.
+        contributions = model.feature_contributions(frame)
+        found = model.explain(frame, top_k=request.top_k, contributions=contributions)[0]
         reasons = [
             Reason(
                 feature=c.feature,
@@ -256,11 +260,11 @@ class Scorer:
         explainer = self._reasons_of(model)
         return Explanation(
             **self._prediction_fields(ids[0], found.probability, found.decision, scored_on),
-            reason_codes=explainer.codes(frame, [found.decision])[0],
+            reason_codes=explainer.codes(frame, [found.decision], contributions[1])[0],
             base=found.base,
             reasons=reasons,
             other=found.other,
-            groups=explainer.explain(frame),
+            groups=explainer.explain(frame, contributions[1]),
             points=scorecard_points(model, frame, self.descriptions),
         )
 

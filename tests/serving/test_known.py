@@ -70,3 +70,67 @@ def test_an_answers_file_without_its_model_version_is_refused(
     pq.write_table(table, tmp_path / ANSWERS_FILE)
     with pytest.raises(ValueError, match="no model_version"):
         KnownAnswers.read(tmp_path / ANSWERS_FILE, ids)
+
+
+def test_refused_clients_reasons_are_looked_up_not_computed(
+    scorer: Scorer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert scorer.known is not None and scorer.known.reasons is not None
+    ids = [int(i) for i in scorer.clients.ids]
+    live = scorer._predictions(scorer.known_features(ids), ids, "history")
+
+    def computed(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a known client's reasons were computed per request")
+
+    monkeypatch.setattr(type(scorer.model), "feature_contributions", computed)
+    looked_up = scorer.predict_ids(ids)
+    assert [a.reason_codes for a in looked_up] == [b.reason_codes for b in live]
+
+
+def test_answers_packaged_without_reasons_compute_them_live(
+    scorer: Scorer, tmp_path: Path
+) -> None:
+    assert scorer.known is not None
+    ids = [int(i) for i in scorer.clients.ids]
+    expected = scorer.predict_ids(ids)
+    older = dataclasses.replace(scorer.known, reasons=None, reason_codes=())
+    older.write(tmp_path / ANSWERS_FILE, scorer.clients.ids)
+    read = KnownAnswers.read(tmp_path / ANSWERS_FILE, scorer.clients.ids)
+    assert read.reasons is None and read.codes([0]) is None
+    renamed = dataclasses.replace(
+        scorer.known, reason_codes=tuple(f"X{c}" for c in scorer.known.reason_codes)
+    )
+    assert renamed.codes([0]) is None  # codes this service's table lacks: not trusted
+    original = scorer.known
+    try:
+        for answers in (read, renamed):
+            scorer.known = answers
+            assert scorer.predict_ids(ids) == expected
+    finally:
+        scorer.known = original
+
+
+def test_reasons_survive_the_file(scorer: Scorer, tmp_path: Path) -> None:
+    answers = compute_answers(scorer.model, scorer.clients, chunk=50)
+    assert answers.reasons is not None
+    refused = scorer.model.decide(answers.probability) == "refused"
+    assert (answers.reasons[~refused] == -1).all()
+    assert (answers.reasons[refused, 0] >= 0).all()
+    answers.write(tmp_path / ANSWERS_FILE, scorer.clients.ids)
+    read = KnownAnswers.read(tmp_path / ANSWERS_FILE, scorer.clients.ids)
+    assert read.reason_codes == answers.reason_codes
+    np.testing.assert_array_equal(read.reasons, answers.reasons)
+    positions = list(range(len(scorer.clients.ids)))
+    assert read.codes(positions) == answers.codes(positions)
+
+
+def test_explain_gives_the_reasons_predict_gives(scorer: Scorer) -> None:
+    from credit_assets.serving.schemas import ExplainRequest
+
+    ids = [int(i) for i in scorer.clients.ids[:40]]
+    predicted = scorer.predict_ids(ids)
+    refused = [p for p in predicted if p.decision == "refused"]
+    assert refused
+    for p in predicted[:10] + refused[:5]:
+        explained = scorer.explain(ExplainRequest(sk_id_curr=p.sk_id_curr))
+        assert (explained.decision, explained.reason_codes) == (p.decision, p.reason_codes)
