@@ -87,9 +87,7 @@ def test_refused_clients_reasons_are_looked_up_not_computed(
     assert [a.reason_codes for a in looked_up] == [b.reason_codes for b in live]
 
 
-def test_answers_packaged_without_reasons_compute_them_live(
-    scorer: Scorer, tmp_path: Path
-) -> None:
+def test_answers_packaged_without_reasons_compute_them_live(scorer: Scorer, tmp_path: Path) -> None:
     assert scorer.known is not None
     ids = [int(i) for i in scorer.clients.ids]
     expected = scorer.predict_ids(ids)
