@@ -3,7 +3,7 @@
 Usage:
     python benchmarks/serving.py [--bento credit_scorer:latest | --url http://127.0.0.1:3917]
         [--requests 1000] [--duration 10] [--concurrency 16] [--rate 400] [--no-flask]
-        [--workers 2] [--data DATA_DIR] [--json FILE]
+        [--workers 2] [--polars-threads 1] [--data DATA_DIR] [--json FILE]
 
 Starts ``bentoml serve`` on the Bento (or targets a service already running on loopback), then a
 Flask app serving the same champion the way the seed did (the artefact and the client table
@@ -14,7 +14,9 @@ requests per second), the same clients sending ``--rate`` requests/s between the
 schedule (p50, p99 at that traffic), a batch of 1,000 ids (BentoML only), and the time from start
 to ready.
 
-``--workers 1,2`` serves the Bento once per worker count, side by side. ``--data`` (the
+``--workers 1,2`` serves the Bento once per worker count, side by side; ``--polars-threads 1,2``
+once per size of each worker's Polars thread pool (``POLARS_MAX_THREADS``; the service sets 1
+unless the environment says otherwise, Polars' own default is a thread per core). ``--data`` (the
 ``DATA_DIR`` of a ``make pipeline`` run, whose lake holds the raw tables) adds the new
 applicants' phases, BentoML only: 100 requests/s of ``application_test`` clients sent as new
 applications with their credit history (the rows the data holds for them), the same clients'
@@ -431,6 +433,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=400.0, help="requests/s of the paced phase")
     parser.add_argument("--no-flask", action="store_true")
     parser.add_argument("--workers", default="2", help="scorer workers, e.g. 1,2 side by side")
+    parser.add_argument(
+        "--polars-threads", default="", help="each worker's Polars threads, e.g. 1,2 side by side"
+    )
     parser.add_argument("--data", type=Path, help="a pipeline's DATA_DIR: new applicants' phases")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--serve-flask", type=Path, help=argparse.SUPPRESS)
@@ -452,14 +457,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.url:
         port = _loopback_port(args.url)
         results["BentoML"] = measure(port, ids, args, batches=True, applicants=applicants)
+    pools = [int(t) for t in args.polars_threads.split(",")] if args.polars_threads else [0]
     for workers in [] if args.url else [int(w) for w in args.workers.split(",")]:
-        port = _free_port()
-        bentoml_cli = [sys.executable, "-m", "bentoml", "serve", args.bento]
-        command = [*bentoml_cli, "--host", LOOPBACK, "--port", str(port)]
-        options = f"services.credit_scorer.workers={workers}"
-        with started(command, port, "/readyz", {"BENTOML_CONFIG_OPTIONS": options}) as ready:
-            figures = measure(port, ids, args, batches=True, applicants=applicants)
-            results[f"BentoML x{workers}"] = {"ready_s": ready, **figures}
+        for threads in pools:
+            port = _free_port()
+            bentoml_cli = [sys.executable, "-m", "bentoml", "serve", args.bento]
+            command = [*bentoml_cli, "--host", LOOPBACK, "--port", str(port)]
+            extra = {"BENTOML_CONFIG_OPTIONS": f"services.credit_scorer.workers={workers}"}
+            name = f"BentoML x{workers}"
+            if threads:
+                extra["POLARS_MAX_THREADS"] = str(threads)
+                name += f" pl{threads}"
+            with started(command, port, "/readyz", extra) as ready:
+                figures = measure(port, ids, args, batches=True, applicants=applicants)
+                results[name] = {"ready_s": ready, **figures}
     if not args.no_flask:
         port = _free_port()
         command = [sys.executable, __file__, "--serve-flask", str(folder), "--port", str(port)]

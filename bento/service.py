@@ -34,6 +34,15 @@ changes it, like any other setting below. The explainer is a second service of t
 
 from __future__ import annotations
 
+import os
+
+# One Polars thread per worker, unless the environment says otherwise: a new applicant's
+# features are two dozen small Polars queries, and each handed to a pool of threads that the
+# other worker and the clients also want waits for a core. In process, with the cores busy, a
+# new applicant with history took 25 ms (median) instead of 50-65 ms this way
+# (benchmarks/serving.py measures the service).
+os.environ.setdefault("POLARS_MAX_THREADS", "1")
+
 import gc
 import logging
 import time

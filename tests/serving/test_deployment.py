@@ -149,3 +149,19 @@ def _modules(root: Path, parts: list[str], optional: bool = False) -> list[Path]
         elif not optional and depth == len(parts):
             raise AssertionError(f"{'.'.join(parts)} is no project module")
     return found
+
+
+@pytest.mark.parametrize(("given", "expected"), [(None, 1), ("2", 2)])
+def test_a_service_worker_runs_polars_on_one_thread_unless_told(
+    given: str | None, expected: int
+) -> None:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "POLARS_MAX_THREADS"}
+    if given is not None:
+        env["POLARS_MAX_THREADS"] = given
+    code = "import bento.service, polars; print(polars.thread_pool_size())"
+    found = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert found.stdout.split()[-1] == str(expected)
