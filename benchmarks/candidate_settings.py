@@ -44,8 +44,8 @@ def figures(candidate: Candidate, frames: list[pd.DataFrame], folds: int) -> str
         seconds = time.perf_counter() - start
     m = result.metrics
     return (
-        f"{seconds:6.1f} s  CV AUC {m['cv_auc_mean']:.4f}  OOF AUC {m['oof_auc']:.4f}  holdout AUC"
-        f" {m['holdout_auc']:.4f}  OOF cost {m['oof_business_cost']:.4f}  holdout cost"
+        f"{seconds:6.1f} s  CV AUC {m['cv_auc_mean']:.5f}  OOF AUC {m['oof_auc']:.5f}  holdout"
+        f" AUC {m['holdout_auc']:.5f}  OOF cost {m['oof_business_cost']:.4f}  holdout cost"
         f" {m['business_cost']:.4f}"
     )
 

@@ -12,8 +12,8 @@
 - ``categories.json``: the values each categorical application field took in the data;
 - ``descriptions.json``: a readable description of every feature;
 - ``card.json``: the model card (version, metrics, threshold, dates, data kind, MLflow ids);
-- ``known_answers.parquet``: every known client's probability, computed by the champion at
-  packaging (``known.py``).
+- ``known_answers.parquet``: every known client's probability and every refused one's reason
+  codes, computed by the champion at packaging (``known.py``).
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ def test_a_large_split_gets_one_booster_with_no_sampler_in_front(frames: Any) ->
     large = lightgbm.pipeline({}, X, seed=1, n_jobs=1, rows=LARGE_DATA_ROWS)
     booster = large.named_steps["model"]
     assert isinstance(booster, OneBooster) and isinstance(booster, LGBMClassifier)
-    assert fits_every_row(booster) and booster.get_params()["n_estimators"] == 600
+    assert fits_every_row(booster) and booster.get_params()["n_estimators"] == 450
     copy: OneBooster = clone(booster)  # type: ignore[assignment]
     assert copy.get_params() == booster.get_params()
     # The resampling experiment decides the balancing itself, whatever the split's size.
