@@ -94,8 +94,16 @@ def as_text(frame: pd.DataFrame) -> NDArray[np.object_]:
     return frame.astype(object).where(frame.notna(), "missing").astype(str).to_numpy(dtype=object)
 
 
-def _codes(values: NDArray[Any], codes: dict[str, float]) -> list[float]:
-    return [codes.get(v, np.nan) if isinstance(v, str) else np.nan for v in values]
+def _codes(values: NDArray[Any], codes: dict[str, float]) -> NDArray[np.float64] | list[float]:
+    """Each value's category code; NaN for a missing value, a value that is not text and a
+    category the encoder never saw. A few values go through the dict; many through one hash
+    lookup of the whole column (a Python loop over 246,008 rows cost 0.35 s a column)."""
+    if len(values) <= SMALL_BATCH:
+        return [codes.get(v, np.nan) if isinstance(v, str) else np.nan for v in values]
+    # Only text equals a key (the keys are text): a missing or numeric value is not found.
+    found = pd.Index(list(codes), dtype=object).get_indexer(values)
+    known = np.append(np.fromiter(codes.values(), dtype=np.float64, count=len(codes)), np.nan)
+    return known[found]  # -1, not found: the NaN appended last
 
 
 class MedianImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
