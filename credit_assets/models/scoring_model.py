@@ -127,7 +127,9 @@ class ScoringModel:
         ``logit(predict_proba(row))``.
         """
         aligned = self._frame(frame)
-        base, parts = contributions or self.feature_contributions(aligned)
+        if contributions is None:
+            contributions = self.feature_contributions(aligned)
+        base, parts = contributions
         proba = self.predict_proba(aligned)
         decisions = self.decide(proba)
         explanations = []

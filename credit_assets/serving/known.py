@@ -92,17 +92,32 @@ class KnownAnswers:
         if version is None:
             raise ValueError(f"{path.name}: no model_version: not written by KnownAnswers.write")
         codes = (table.schema.metadata or {}).get(b"reason_codes")
-        reasons = None
+        reasons, reason_codes = None, ()
         if codes is not None:
-            reasons = np.column_stack(
-                [table.column(c).to_numpy().astype(np.int16) for c in REASON_COLUMNS]
-            )
+            reasons, reason_codes = _reasons(table, codes, path.name)
         return cls(
             model_version=version.decode(),
             probability=table.column("probability").to_numpy(),
             reasons=reasons,
-            reason_codes=tuple(json.loads(codes)) if codes is not None else (),
+            reason_codes=reason_codes,
         )
+
+
+def _reasons(table: pa.Table, codes: bytes, name: str) -> tuple[NDArray[np.int16], tuple[str, ...]]:
+    """The reasons block of an answers file, checked: every column present, every position
+    one of the listed codes (or none).
+
+    Raises:
+        ValueError: naming the file and what is wrong.
+    """
+    missing = [c for c in REASON_COLUMNS if c not in table.column_names]
+    if missing:
+        raise ValueError(f"{name}: reason codes listed but no column {', '.join(missing)}")
+    listed = tuple(json.loads(codes))
+    reasons = np.column_stack([table.column(c).to_numpy() for c in REASON_COLUMNS])
+    if reasons.size and (reasons.min() < NO_REASON or reasons.max() >= len(listed)):
+        raise ValueError(f"{name}: a reason position outside the {len(listed)} codes listed")
+    return reasons.astype(np.int16), listed
 
 
 def compute_answers(model: ScoringModel, store: ClientStore, chunk: int = CHUNK) -> KnownAnswers:

@@ -104,9 +104,9 @@ class ModelReasons:
         if self.card is not None and self._card_grouping is not None:
             lost = points_lost(self.model, frame).to_numpy(dtype=np.float64)
             return self._card_grouping, self._card_grouping.totals(lost)
-        if parts is not None:
-            return self.grouping, self.grouping.totals(parts)
-        return self.grouping, self.grouped(frame)[1]
+        if parts is None:
+            _, parts = self.model.feature_contributions(frame)
+        return self.grouping, self.grouping.totals(parts)
 
     def refusal_reasons(
         self, frame: pd.DataFrame, parts: NDArray[np.float64] | None = None

@@ -132,3 +132,20 @@ def test_explain_gives_the_reasons_predict_gives(scorer: Scorer) -> None:
     for p in predicted[:10] + refused[:5]:
         explained = scorer.explain(ExplainRequest(sk_id_curr=p.sk_id_curr))
         assert (explained.decision, explained.reason_codes) == (p.decision, p.reason_codes)
+
+
+def test_a_malformed_reasons_block_is_refused_by_name(scorer: Scorer, tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    assert scorer.known is not None
+    ids = scorer.clients.ids
+    path = tmp_path / ANSWERS_FILE
+    scorer.known.write(path, ids)
+    table = pq.read_table(path)
+    pq.write_table(table.drop_columns(["reason_4"]), path)
+    with pytest.raises(ValueError, match=f"{ANSWERS_FILE}: .*no column reason_4"):
+        KnownAnswers.read(path, ids)
+    shifted = dataclasses.replace(scorer.known, reason_codes=scorer.known.reason_codes[:1])
+    shifted.write(path, ids)
+    with pytest.raises(ValueError, match="a reason position outside the 1 codes listed"):
+        KnownAnswers.read(path, ids)
