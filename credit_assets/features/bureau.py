@@ -16,11 +16,18 @@ from credit_assets.features.common import (
     KEY,
     collected,
     encode_categories,
-    is_value,
     join_all,
-    ratio,
     safe_name,
     sorted_rows,
+)
+from credit_assets.features.expressions import (
+    Expr,
+    Stages,
+    col,
+    is_value,
+    ratio,
+    when,
+    with_stages,
 )
 from credit_assets.features.summary import Agg, aggs, summarise
 
@@ -68,19 +75,43 @@ def balance_per_credit(bureau_balance: pl.LazyFrame) -> pl.DataFrame:
 
 def _balance_summary(bureau_balance: pl.LazyFrame) -> pl.LazyFrame:
     encoded = bureau_balance.select(CREDIT_KEY, "MONTHS_BALANCE", *encode_categories(STATUSES))
-    status = pl.col("STATUS")
-    # Codes 0-5 are the days-past-due buckets "0"-"5" themselves (see BUREAU_BALANCE_STATUS).
-    months = (
-        sorted_rows(encoded, CREDIT_KEY)
-        .lazy()
-        .with_columns(
-            status.is_between(1, WORST_LEVEL).fill_null(False).alias("LATE"),
-            (pl.col("MONTHS_BALANCE") >= -RECENT_MONTHS).alias("RECENT"),
-            pl.when(status <= WORST_LEVEL).then(status).alias("LEVEL"),
-        )
+    months = with_stages(sorted_rows(encoded, CREDIT_KEY).lazy(), month_features())
+    return summarise(collected(months), balance_specs(), STATUSES, key=CREDIT_KEY)
+
+
+@cache
+def month_features() -> Stages:
+    """Each month of a bureau credit: late (1-5 months past due), in the last year, both, and
+    its level of lateness (codes 0-5 are the buckets "0"-"5", see BUREAU_BALANCE_STATUS)."""
+    status = col("STATUS")
+    return (
+        {
+            "LATE": status.is_between(1, WORST_LEVEL).fill_null(False),
+            "RECENT": col("MONTHS_BALANCE") >= -RECENT_MONTHS,
+            "LEVEL": when(status <= WORST_LEVEL, status),
+        },
+        {"RECENT_LATE": col("LATE") & col("RECENT")},
     )
-    months = months.with_columns((pl.col("LATE") & pl.col("RECENT")).alias("RECENT_LATE"))
-    specs = [
+
+
+@cache
+def credit_features() -> Stages:
+    """Each bureau credit: active, closed, overdue, ending in the future, opened recently."""
+    return (
+        {
+            "ACTIVE": is_value(BUREAU, "CREDIT_ACTIVE", "Active"),
+            "CLOSED": is_value(BUREAU, "CREDIT_ACTIVE", "Closed"),
+            "OVERDUE": col("CREDIT_DAY_OVERDUE") > 0,
+            "ENDDATE_FUTURE": col("DAYS_CREDIT_ENDDATE") > 0,
+            **{f"OPENED_{d // 365}Y": col("DAYS_CREDIT") >= -d for d in RECENT_DAYS},
+        },
+    )
+
+
+@cache
+def balance_specs() -> tuple[Agg, ...]:
+    """Per bureau credit: months on file, late months (overall, in the last year), worst status."""
+    return (
         Agg("MONTHS_BALANCE_MIN", "MONTHS_BALANCE", "min"),
         Agg("MONTHS_BALANCE_MAX", "MONTHS_BALANCE", "max"),
         Agg("MONTHS_BALANCE_SIZE", "MONTHS_BALANCE", "size"),
@@ -88,8 +119,7 @@ def _balance_summary(bureau_balance: pl.LazyFrame) -> pl.LazyFrame:
         Agg("BB_RECENT_MONTHS", "RECENT", "sum"),
         Agg("BB_RECENT_LATE_MONTHS", "RECENT_LATE", "sum"),
         Agg("BB_WORST_STATUS", "LEVEL", "max"),
-    ]
-    return summarise(collected(months), specs, STATUSES, key=CREDIT_KEY)
+    )
 
 
 def bureau_features(bureau: pl.LazyFrame, bureau_balance: pl.LazyFrame) -> pl.DataFrame:
@@ -97,34 +127,32 @@ def bureau_features(bureau: pl.LazyFrame, bureau_balance: pl.LazyFrame) -> pl.Da
     joined = bureau.with_columns(encode_categories(BUREAU)).join(
         _balance_summary(bureau_balance), on=CREDIT_KEY, how="left"
     )
-    credits = sorted_rows(joined.drop(CREDIT_KEY), KEY).with_columns(
-        is_value(BUREAU, "CREDIT_ACTIVE", "Active").alias("ACTIVE"),
-        is_value(BUREAU, "CREDIT_ACTIVE", "Closed").alias("CLOSED"),
-        (pl.col("CREDIT_DAY_OVERDUE") > 0).alias("OVERDUE"),
-        (pl.col("DAYS_CREDIT_ENDDATE") > 0).alias("ENDDATE_FUTURE"),
-        *[(pl.col("DAYS_CREDIT") >= -d).alias(f"OPENED_{d // 365}Y") for d in RECENT_DAYS],
-    )
-    overall = summarise(
-        credits,
-        [
-            *aggs(NUMERIC, "BURO"),
-            *[Agg(f"BURO_{c}_MEAN", c, "mean") for c in STATUS_SHARES],
-            *aggs(TOTALS, "BURO"),
-            *_counts(),
-        ],
-        BUREAU,
-        "BURO",
-    )
-    active = summarise(
-        credits.filter(pl.col("ACTIVE")), [*aggs(NUMERIC, "ACTIVE"), *aggs(TOTALS, "ACTIVE")]
-    )
+    credits = with_stages(sorted_rows(joined.drop(CREDIT_KEY), KEY), credit_features())
+    overall = summarise(credits, overall_specs(), BUREAU, "BURO")
+    active = summarise(credits.filter(pl.col("ACTIVE")), active_specs())
     closed = summarise(credits.filter(pl.col("CLOSED")), aggs(NUMERIC, "CLOSED"))
     clients = join_all(overall, [active, closed])
-    return collected(clients.with_columns(*_ratios("BURO"), *_ratios("ACTIVE")))
+    return collected(with_stages(clients, client_ratios()))
 
 
 @cache
-def _counts() -> tuple[Agg, ...]:
+def overall_specs() -> tuple[Agg, ...]:
+    """Over all credits: the recipe's aggregates, status shares, totals and counts."""
+    return (
+        *aggs(NUMERIC, "BURO"),
+        *[Agg(f"BURO_{c}_MEAN", c, "mean") for c in STATUS_SHARES],
+        *aggs(TOTALS, "BURO"),
+        *counts(),
+    )
+
+
+@cache
+def active_specs() -> tuple[Agg, ...]:
+    return (*aggs(NUMERIC, "ACTIVE"), *aggs(TOTALS, "ACTIVE"))
+
+
+@cache
+def counts() -> tuple[Agg, ...]:
     """Credits: all, active, closed, opened in the last one and two years, ending in future."""
     return (
         Agg("BURO_COUNT", KEY, "size"),
@@ -138,26 +166,28 @@ def _counts() -> tuple[Agg, ...]:
 
 
 @cache
-def _ratios(prefix: str) -> tuple[pl.Expr, ...]:
-    """Debt, limit and overdue ratios of the summed amounts; late share of the monthly history."""
+def client_ratios() -> Stages:
+    """Over all and over active credits: debt, limit and overdue ratios of the summed amounts,
+    late share of the monthly history (overall and in the last year)."""
 
-    def total(column: str) -> pl.Expr:
-        return pl.col(f"{prefix}_{column}_SUM")
+    def ratios(prefix: str) -> dict[str, Expr]:
+        def total(column: str) -> Expr:
+            return col(f"{prefix}_{column}_SUM")
 
-    return (
-        ratio(total("AMT_CREDIT_SUM_DEBT"), total("AMT_CREDIT_SUM")).alias(
-            f"{prefix}_DEBT_CREDIT_RATIO"
-        ),
-        ratio(total("AMT_CREDIT_SUM_LIMIT"), total("AMT_CREDIT_SUM")).alias(
-            f"{prefix}_LIMIT_CREDIT_RATIO"
-        ),
-        ratio(total("AMT_CREDIT_SUM_OVERDUE"), total("AMT_CREDIT_SUM_DEBT")).alias(
-            f"{prefix}_OVERDUE_DEBT_RATIO"
-        ),
-        ratio(total("BB_LATE_MONTHS"), total("MONTHS_BALANCE_SIZE")).alias(
-            f"{prefix}_BB_LATE_SHARE"
-        ),
-        ratio(total("BB_RECENT_LATE_MONTHS"), total("BB_RECENT_MONTHS")).alias(
-            f"{prefix}_BB_LATE_SHARE_{RECENT_MONTHS}M"
-        ),
-    )
+        return {
+            f"{prefix}_DEBT_CREDIT_RATIO": ratio(
+                total("AMT_CREDIT_SUM_DEBT"), total("AMT_CREDIT_SUM")
+            ),
+            f"{prefix}_LIMIT_CREDIT_RATIO": ratio(
+                total("AMT_CREDIT_SUM_LIMIT"), total("AMT_CREDIT_SUM")
+            ),
+            f"{prefix}_OVERDUE_DEBT_RATIO": ratio(
+                total("AMT_CREDIT_SUM_OVERDUE"), total("AMT_CREDIT_SUM_DEBT")
+            ),
+            f"{prefix}_BB_LATE_SHARE": ratio(total("BB_LATE_MONTHS"), total("MONTHS_BALANCE_SIZE")),
+            f"{prefix}_BB_LATE_SHARE_{RECENT_MONTHS}M": ratio(
+                total("BB_RECENT_LATE_MONTHS"), total("BB_RECENT_MONTHS")
+            ),
+        }
+
+    return ({**ratios("BURO"), **ratios("ACTIVE")},)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import TypeVar
 
 import polars as pl
 
 from credit_assets.features.categories import CREDIT_CARD_STATUS
-from credit_assets.features.common import KEY, collected, encode_categories, ratio, sorted_rows
+from credit_assets.features.common import KEY, collected, encode_categories, sorted_rows
+from credit_assets.features.expressions import Stages, col, ratio, when, with_stages
 from credit_assets.features.summary import Agg, aggs, summarise
 from credit_assets.kaggle import schema
 
@@ -39,35 +41,51 @@ def numeric_columns() -> list[str]:
 
 
 def with_row_features(credit_card: Frame) -> Frame:
+    """The month's own features (:func:`row_features`) added."""
+    return with_stages(credit_card, row_features())
+
+
+@cache
+def row_features() -> Stages:
     """Utilisation (overall and in the last 3 and 12 months), drawings over the limit, payment
     over the minimum, below-minimum and late months."""
-    limit, minimum = pl.col("AMT_CREDIT_LIMIT_ACTUAL"), pl.col("AMT_INST_MIN_REGULARITY")
-    paid = pl.col("AMT_PAYMENT_TOTAL_CURRENT")
-    rows = credit_card.with_columns(
-        ratio(pl.col("AMT_BALANCE"), limit).alias("UTILISATION"),
-        ratio(pl.col("AMT_DRAWINGS_CURRENT"), limit).alias("DRAWINGS_LIMIT_RATIO"),
-        ratio(paid, minimum).alias("PAYMENT_MIN_RATIO"),
-        pl.when(minimum > 0).then(paid.fill_null(0) < minimum).alias("BELOW_MIN_PAYMENT"),
-        (pl.col("SK_DPD") > 0).alias("LATE"),
+    limit, minimum = col("AMT_CREDIT_LIMIT_ACTUAL"), col("AMT_INST_MIN_REGULARITY")
+    paid = col("AMT_PAYMENT_TOTAL_CURRENT")
+    return (
+        {
+            "UTILISATION": ratio(col("AMT_BALANCE"), limit),
+            "DRAWINGS_LIMIT_RATIO": ratio(col("AMT_DRAWINGS_CURRENT"), limit),
+            "PAYMENT_MIN_RATIO": ratio(paid, minimum),
+            "BELOW_MIN_PAYMENT": when(minimum > 0, paid.fill_null(0) < minimum),
+            "LATE": col("SK_DPD") > 0,
+        },
+        {
+            f"UTILISATION_{months}M": when(col("MONTHS_BALANCE") >= -months, col("UTILISATION"))
+            for months in RECENT_MONTHS
+        },
     )
-    return rows.with_columns(
-        pl.when(pl.col("MONTHS_BALANCE") >= -months)
-        .then(pl.col("UTILISATION"))
-        .alias(f"UTILISATION_{months}M")
-        for months in RECENT_MONTHS
-    )
+
+
+@cache
+def client_ratios() -> Stages:
+    atm = ratio(col("CC_AMT_DRAWINGS_ATM_CURRENT_SUM"), col("CC_AMT_DRAWINGS_CURRENT_SUM"))
+    return ({"CC_ATM_DRAWINGS_SHARE": atm},)
 
 
 def credit_card_features(credit_card: pl.LazyFrame) -> pl.DataFrame:
     """One row per client with credit cards: the recipe's five-way aggregates plus behaviour."""
     encoded = sorted_rows(credit_card.with_columns(encode_categories(STATUSES)), KEY)
     rows = collected(with_row_features(encoded.lazy()))
-    specs = [
+    clients = summarise(rows, specs(), STATUSES, "CC", AGGREGATIONS)
+    return collected(with_stages(clients, client_ratios()))
+
+
+@cache
+def specs() -> tuple[Agg, ...]:
+    """Every balance column five ways, the behaviour shares, months and cards."""
+    return (
         *aggs({c: AGGREGATIONS for c in numeric_columns()}, "CC"),
         *aggs(EXTRA, "CC"),
         Agg("CC_COUNT", KEY, "size"),
         Agg("CC_CARD_COUNT", "SK_ID_PREV", "nunique"),
-    ]
-    clients = summarise(rows, specs, STATUSES, "CC", AGGREGATIONS)
-    atm = ratio(pl.col("CC_AMT_DRAWINGS_ATM_CURRENT_SUM"), pl.col("CC_AMT_DRAWINGS_CURRENT_SUM"))
-    return collected(clients.with_columns(atm.alias("CC_ATM_DRAWINGS_SHARE")))
+    )

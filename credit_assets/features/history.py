@@ -65,7 +65,7 @@ def side_tables(histories: Sequence[HistoryRows | None]) -> dict[str, pl.LazyFra
         rows: list[dict[str, Any]] = []
         for position, history in enumerate(histories):
             for row in (history or {}).get(table, ()):
-                typed = {c: _raw_value(v) for c, v in row.items()}
+                typed = {c: raw_value(v) for c, v in row.items()}
                 if owned:
                     typed[KEY] = position
                 if CREDIT_KEY in row:
@@ -127,7 +127,7 @@ def _empty(table: str) -> pl.DataFrame:
     return pl.DataFrame(schema=raw_types(table))
 
 
-def _raw_value(value: Any) -> Any:
+def raw_value(value: Any) -> Any:
     """The value as the raw layer would hold it: NaN and missing-value text made missing."""
     if isinstance(value, float) and value != value:
         return None

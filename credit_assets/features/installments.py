@@ -6,11 +6,13 @@ summarised again on their own, since recent behaviour predicts best.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import TypeVar
 
 import polars as pl
 
-from credit_assets.features.common import KEY, collected, div, join_all, sorted_rows
+from credit_assets.features.common import KEY, collected, join_all, sorted_rows
+from credit_assets.features.expressions import Expr, Stages, col, div, with_stages
 from credit_assets.features.summary import Agg, aggs, summarise
 
 Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
@@ -44,18 +46,29 @@ WINDOWED = {
 
 
 def with_row_features(installments: Frame) -> Frame:
+    """The payment's own features (:func:`row_features`) added."""
+    return with_stages(installments, row_features())
+
+
+@cache
+def row_features() -> Stages:
     """Paid share, payment shortfall, days past due and before due of every payment, late and
     underpaid flags."""
-    due, paid = pl.col("DAYS_INSTALMENT"), pl.col("DAYS_ENTRY_PAYMENT")
-    return installments.with_columns(
-        div(pl.col("AMT_PAYMENT"), pl.col("AMT_INSTALMENT")).alias("PAYMENT_PERC"),
-        (pl.col("AMT_INSTALMENT") - pl.col("AMT_PAYMENT")).alias("PAYMENT_DIFF"),
-        (paid - due).clip(lower_bound=0).alias("DPD"),
-        (due - paid).clip(lower_bound=0).alias("DBD"),
-    ).with_columns(
-        (pl.col("DPD") > 0).alias("LATE"),
-        (pl.col("PAYMENT_DIFF") > 0).alias("UNDERPAID"),
+    due, paid = col("DAYS_INSTALMENT"), col("DAYS_ENTRY_PAYMENT")
+    return (
+        {
+            "PAYMENT_PERC": div(col("AMT_PAYMENT"), col("AMT_INSTALMENT")),
+            "PAYMENT_DIFF": col("AMT_INSTALMENT") - col("AMT_PAYMENT"),
+            "DPD": (paid - due).clip_below(0),
+            "DBD": (due - paid).clip_below(0),
+        },
+        {"LATE": col("DPD") > 0, "UNDERPAID": col("PAYMENT_DIFF") > 0},
     )
+
+
+def in_window(days: int) -> Expr:
+    """Payments due in the last ``days`` days."""
+    return col("DAYS_INSTALMENT") >= -days
 
 
 def installment_features(installments: pl.LazyFrame) -> pl.DataFrame:
@@ -63,13 +76,8 @@ def installment_features(installments: pl.LazyFrame) -> pl.DataFrame:
     rows = collected(
         with_row_features(sorted_rows(installments.select(KEY, *RAW_COLUMNS), KEY).lazy())
     )
-    specs = [*aggs(NUMERIC, "INSTAL"), Agg("INSTAL_COUNT", KEY, "size")]
-    specs += [
-        Agg("INSTAL_LATE_SHARE", "LATE", "mean"),
-        Agg("INSTAL_UNDERPAID_SHARE", "UNDERPAID", "mean"),
-    ]
     windows = [_window(rows, days) for days in RECENT_DAYS]
-    clients = join_all(summarise(rows, specs), [table for table, _ in windows])
+    clients = join_all(summarise(rows, overall_specs()), [table for table, _ in windows])
     # A client without payments in a window made none there: its count and sums are 0.
     zeros = (pl.col(name).fill_null(0) for _, names in windows for name in names)
     return collected(clients.with_columns(zeros))
@@ -83,8 +91,26 @@ def _window(rows: pl.DataFrame, days: int) -> tuple[pl.LazyFrame, list[str]]:
     two years): masking the other rows as missing in full-length columns cost about twice as
     much.
     """
+    recent = rows.lazy().filter(in_window(days).polars).select(KEY, *WINDOWED)
+    specs, zeros = window_specs(days)
+    return summarise(recent.collect(engine="in-memory"), specs), list(zeros)
+
+
+@cache
+def overall_specs() -> tuple[Agg, ...]:
+    """The recipe's aggregates, the count of payments and the late and underpaid shares."""
+    return (
+        *aggs(NUMERIC, "INSTAL"),
+        Agg("INSTAL_COUNT", KEY, "size"),
+        Agg("INSTAL_LATE_SHARE", "LATE", "mean"),
+        Agg("INSTAL_UNDERPAID_SHARE", "UNDERPAID", "mean"),
+    )
+
+
+@cache
+def window_specs(days: int) -> tuple[tuple[Agg, ...], tuple[str, ...]]:
+    """The summaries of the payments due in the last ``days`` days, and which of them are counts
+    or sums (0 for a client without payments in the window)."""
     prefix = f"INSTAL_{days // 365}Y"
-    recent = rows.lazy().filter(pl.col("DAYS_INSTALMENT") >= -days).select(KEY, *WINDOWED)
-    specs = [Agg(f"{prefix}_COUNT", KEY, "size"), *aggs(WINDOWED, prefix)]
-    zeros = [a.name for a in specs if a.how in ("size", "sum")]
-    return summarise(recent.collect(engine="in-memory"), specs), zeros
+    specs = (Agg(f"{prefix}_COUNT", KEY, "size"), *aggs(WINDOWED, prefix))
+    return specs, tuple(a.name for a in specs if a.how in ("size", "sum"))

@@ -12,18 +12,19 @@ from typing import TypeVar
 import polars as pl
 
 from credit_assets.features.categories import PREVIOUS
-from credit_assets.features.common import (
-    KEY,
-    collected,
+from credit_assets.features.common import KEY, collected, encode_categories, join_all, sorted_rows
+from credit_assets.features.expressions import (
+    Stages,
+    col,
     div,
-    encode_categories,
     is_value,
-    join_all,
     ratio,
     sentinel_to_null,
-    sorted_rows,
+    when,
+    with_stages,
 )
 from credit_assets.features.summary import Agg, aggs, summarise
+from credit_assets.kaggle import DAYS_SENTINEL
 
 Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 
@@ -56,6 +57,7 @@ EXTRA = {
     "DAYS_LAST_DUE_1ST_VERSION": ["min", "max", "mean"],
     "DAYS_TERMINATION": ["max"],
 }
+AGGREGATED = {**NUMERIC, **EXTRA}
 # The latest application.
 LAST = {
     "PREV_LAST_REFUSED": "REFUSED",
@@ -66,33 +68,39 @@ LAST = {
 
 
 def with_row_features(previous: Frame) -> Frame:
+    """The application's own features (:func:`row_features`) added."""
+    return with_stages(previous, row_features())
+
+
+@cache
+def row_features() -> Stages:
     """Sentinels to missing, decision flags (categories already encoded), application/credit
     ratio and a simple annual interest-rate proxy solving
-    ``annuity * payments = credit * (1 + rate * years)``.
+    ``annuity * payments = credit * (1 + rate * years)``; loans still being repaid and recent
+    decisions.
     """
-    annuity, credit, payments = pl.col("AMT_ANNUITY"), pl.col("AMT_CREDIT"), pl.col("CNT_PAYMENT")
+    annuity, credit, payments = col("AMT_ANNUITY"), col("AMT_CREDIT"), col("CNT_PAYMENT")
     total_paid = ratio(annuity * payments, credit)
     # Approved loans whose first-version last due date is still ahead: being repaid now.
-    still_due = pl.col("APPROVED") & (pl.col("DAYS_LAST_DUE_1ST_VERSION") > 0).fill_null(False)
-    decided = pl.col("DAYS_DECISION")
+    still_due = col("APPROVED") & (col("DAYS_LAST_DUE_1ST_VERSION") > 0).fill_null(False)
+    decided = col("DAYS_DECISION")
     return (
-        previous.with_columns(*sentinel_to_null(SENTINEL_DAYS))
-        .with_columns(
-            is_value(PREVIOUS, "NAME_CONTRACT_STATUS", "Approved").alias("APPROVED"),
-            is_value(PREVIOUS, "NAME_CONTRACT_STATUS", "Refused").alias("REFUSED"),
-            div(pl.col("AMT_APPLICATION"), credit).alias("APP_CREDIT_PERC"),
-            ratio((total_paid - 1) * MONTHS_PER_YEAR, payments).alias("SIMPLE_RATE"),
-            ratio(annuity, credit).alias("ANNUITY_CREDIT_RATIO"),
-        )
-        .with_columns(
-            still_due.alias("STILL_DUE"),
-            pl.when(still_due).then(annuity).alias("DUE_ANNUITY"),
-            *[(decided >= -d).alias(f"RECENT_{d // 365}Y") for d in RECENT_DAYS],
-            *[
-                ((decided >= -d) & pl.col("REFUSED")).alias(f"RECENT_REFUSED_{d // 365}Y")
-                for d in RECENT_DAYS
-            ],
-        )
+        sentinel_to_null(SENTINEL_DAYS, DAYS_SENTINEL),
+        {
+            "APPROVED": is_value(PREVIOUS, "NAME_CONTRACT_STATUS", "Approved"),
+            "REFUSED": is_value(PREVIOUS, "NAME_CONTRACT_STATUS", "Refused"),
+            "APP_CREDIT_PERC": div(col("AMT_APPLICATION"), credit),
+            "SIMPLE_RATE": ratio((total_paid - 1) * MONTHS_PER_YEAR, payments),
+            "ANNUITY_CREDIT_RATIO": ratio(annuity, credit),
+        },
+        {
+            "STILL_DUE": still_due,
+            "DUE_ANNUITY": when(still_due, annuity),
+            **{f"RECENT_{d // 365}Y": decided >= -d for d in RECENT_DAYS},
+            **{
+                f"RECENT_REFUSED_{d // 365}Y": (decided >= -d) & col("REFUSED") for d in RECENT_DAYS
+            },
+        },
     )
 
 
@@ -101,10 +109,9 @@ def previous_features(previous: pl.LazyFrame) -> pl.DataFrame:
     used = {KEY, "SK_ID_PREV", *NUMERIC, *SENTINEL_DAYS, *PREVIOUS} - {"APP_CREDIT_PERC"}
     encoded = previous.select(sorted(used)).with_columns(encode_categories(PREVIOUS))
     rows = collected(with_row_features(sorted_rows(encoded, KEY).lazy()))
-    spec = {**NUMERIC, **EXTRA}
-    overall = summarise(rows, [*aggs(spec, "PREV"), *_decisions()], PREVIOUS, "PREV")
-    approved = summarise(rows.filter(pl.col("APPROVED")), aggs(spec, "APPROVED"))
-    refused = summarise(rows.filter(pl.col("REFUSED")), aggs(spec, "REFUSED"))
+    overall = summarise(rows, overall_specs(), PREVIOUS, "PREV")
+    approved = summarise(rows.filter(pl.col("APPROVED")), aggs(AGGREGATED, "APPROVED"))
+    refused = summarise(rows.filter(pl.col("REFUSED")), aggs(AGGREGATED, "REFUSED"))
     return collected(join_all(overall, [approved, refused, _last_application(rows)]))
 
 
@@ -120,11 +127,21 @@ def _last_application(rows: pl.DataFrame) -> pl.LazyFrame:
         "DAYS_DECISION",
         "SK_ID_PREV",
     )
-    return summarise(latest, [Agg(name, column, "last") for name, column in LAST.items()])
+    return summarise(latest, last_specs())
 
 
 @cache
-def _decisions() -> tuple[Agg, ...]:
+def last_specs() -> tuple[Agg, ...]:
+    return tuple(Agg(name, column, "last") for name, column in LAST.items())
+
+
+@cache
+def overall_specs() -> tuple[Agg, ...]:
+    return (*aggs(AGGREGATED, "PREV"), *decisions())
+
+
+@cache
+def decisions() -> tuple[Agg, ...]:
     """Counts of applications, approvals, refusals and loans still being repaid, overall and in
     the last one and two years."""
     return (

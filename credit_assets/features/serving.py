@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
+from credit_assets.features import online
 from credit_assets.features.application import application_features
 from credit_assets.features.build import safe_columns
 from credit_assets.features.common import FEW_ROWS, KEY, collected
@@ -105,9 +106,22 @@ def new_client_features(
     raw = raw_application(application)
     histories = _per_applicant(history, raw.height)
     tables = [collected(application_features(raw.lazy()))]
-    if has_rows(histories):
+    computed = _few_side_features(histories) if has_rows(histories) else {}
+    if computed is None:
         tables += side_features(histories)
-    return spec._layout.rows(tables, raw.height)
+    return spec._layout.rows(tables, raw.height, computed)
+
+
+def _few_side_features(histories: Sequence[HistoryRows | None]) -> online.Columns | None:
+    """A few applicants' side-table features in NumPy (:mod:`online`), or None for the Polars
+    path: many applicants (one query each pays off), or a value of another type than its column's
+    (the raw layer's conversion makes it missing)."""
+    if len(histories) > FEW_ROWS:
+        return None
+    try:
+        return online.side_features(histories)
+    except online.Unsupported:
+        return None
 
 
 @dataclass(frozen=True)
@@ -131,14 +145,21 @@ class _Layout:
         self._number_at = self.columns.get_indexer(self.numeric).tolist()
         self._text_at = self.columns.get_indexer(self.categorical).tolist()
         self._placements: dict[tuple[str, ...], _Placement] = {}
+        self._named: dict[tuple[str, ...], tuple[list[str], np.ndarray]] = {}
 
-    def rows(self, tables: Sequence[pl.DataFrame], applicants: int) -> pd.DataFrame:
+    def rows(
+        self,
+        tables: Sequence[pl.DataFrame],
+        applicants: int,
+        computed: Mapping[str, np.ndarray] | None = None,
+    ) -> pd.DataFrame:
         """The values of ``tables`` in the spec's columns, cleaned as :func:`build.clean` cleans
         the client table: numbers as float32 with infinities missing, names made safe; a column
         no table has is missing, a column the spec does not list is left out.
 
         The first table holds one row per applicant, in order; each other table one row per
         applicant with rows in its side tables, keyed by the applicant's position (``KEY``).
+        ``computed`` holds numeric columns by name, one value per applicant.
         """
         numbers = np.full((applicants, self.numeric.size), np.nan, dtype=np.float32)
         texts = np.full((applicants, self.categorical.size), None, dtype=object)
@@ -149,9 +170,22 @@ class _Layout:
             with np.errstate(over="ignore"):  # too large for float32: infinite, made missing
                 numbers[np.ix_(keys, place.number_slots)] = table_numbers
             texts[np.ix_(keys, place.text_slots)] = table_texts
+        if computed:
+            names, slots = self._slots(tuple(computed))
+            with np.errstate(over="ignore"):
+                numbers[:, slots] = np.column_stack([computed[n] for n in names])
         numbers[~np.isfinite(numbers)] = np.nan
         index = pd.RangeIndex(applicants)
         return assembled(self.columns, index, numbers, self._number_at, texts, self._text_at)
+
+    def _slots(self, names: tuple[str, ...]) -> tuple[list[str], np.ndarray]:
+        """The names the spec lists among ``names``, and their slots among its numbers."""
+        found = self._named.get(names)
+        if found is None:
+            slots = self.numeric.get_indexer(safe_columns(names))
+            kept = [i for i, slot in enumerate(slots) if slot >= 0]
+            found = self._named[names] = ([names[i] for i in kept], slots[kept])
+        return found
 
     def _placement(self, table: pl.DataFrame) -> _Placement:
         """Worked out once per list of columns (a feature group's table has always the same)."""

@@ -114,13 +114,13 @@ def summarise(
     names = [
         name
         for column, values in categories.items()
-        for name in _indicator_names(category_prefix, column, tuple(values), hows)
+        for name in indicator_names(category_prefix, column, tuple(values), hows)
     ]
     columns = [
         indicator
         for column, values in categories.items()
-        for indicator in _category_columns(
-            frame.get_column(column), len(values), segment, counts, hows
+        for indicator in category_summaries(
+            frame.get_column(column).to_numpy(), len(values), segment, counts, hows
         )
     ]
     if not names:
@@ -158,7 +158,7 @@ def _grouping_keys(keys: pl.Series, clients: int) -> pl.Series:
 
 
 @cache
-def _indicator_names(
+def indicator_names(
     prefix: str, column: str, values: tuple[str, ...], hows: tuple[str, ...]
 ) -> tuple[str, ...]:
     """``{prefix}_{column}_{value}_{HOW}``, value by value (missing last), ``hows`` within."""
@@ -166,11 +166,12 @@ def _indicator_names(
     return tuple(f"{stem}_{how.upper()}" for stem in stems for how in hows)
 
 
-def _category_columns(
-    codes: pl.Series, listed: int, segment: np.ndarray, sizes: np.ndarray, hows: Sequence[str]
+def category_summaries(
+    codes: np.ndarray, listed: int, segment: np.ndarray, sizes: np.ndarray, hows: Sequence[str]
 ) -> list[np.ndarray]:
     """The indicator summaries of one encoded column (``listed`` values), in the order of
-    :func:`_indicator_names`.
+    :func:`indicator_names`: ``codes`` holds each row's code (as floats, NaN where missing, if
+    any is), ``segment`` its client's position and ``sizes`` each client's rows.
 
     The counts are laid out one row per value (``code * clients + client``), so each value's
     counts are contiguous and each summary is computed straight into its output column. Large
@@ -180,8 +181,8 @@ def _category_columns(
     """
     width = listed + 2  # the listed values, any other value, missing
     clients = sizes.size
-    index = codes.to_numpy()  # floats with NaN where missing, if any is
-    if codes.has_nulls():
+    index = codes
+    if index.dtype.kind == "f":
         index = np.where(np.isnan(index), width - 1, index)
     index = index.astype(np.int64)
     index *= clients
@@ -189,8 +190,8 @@ def _category_columns(
     counts = np.bincount(index, minlength=width * clients).reshape(width, clients)
     rows = [*range(listed), width - 1]
     if clients > FEW_ROWS:
-        return [_indicator(counts[row], sizes, how) for row in rows for how in hows]
-    every = np.stack([_indicator(counts[rows], sizes, how) for how in hows], axis=1)
+        return [indicator(counts[row], sizes, how) for row in rows for how in hows]
+    every = np.stack([indicator(counts[rows], sizes, how) for how in hows], axis=1)
     return list(every.reshape(len(rows) * len(hows), clients))
 
 
@@ -208,7 +209,7 @@ def _frame(names: Sequence[str], columns: Sequence[np.ndarray]) -> pl.DataFrame:
     return rows.arr.to_struct(fields=list(names)).struct.unnest()
 
 
-def _indicator(hits: np.ndarray, n: np.ndarray, how: str) -> np.ndarray:
+def indicator(hits: np.ndarray, n: np.ndarray, how: str) -> np.ndarray:
     """min, max, mean, sum or sample variance of a 0/1 indicator from its count of ones."""
     if how == "mean":
         return hits / n
