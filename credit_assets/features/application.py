@@ -11,7 +11,20 @@ from functools import cache
 
 import polars as pl
 
-from credit_assets.features.common import KEY, div, ratio, sentinel_to_null
+from credit_assets.features.common import KEY
+from credit_assets.features.expressions import (
+    Expr,
+    Stage,
+    col,
+    div,
+    max_horizontal,
+    mean_horizontal,
+    min_horizontal,
+    ratio,
+    sentinel_to_null,
+    sum_horizontal,
+    when,
+)
 from credit_assets.kaggle import DAYS_SENTINEL, schema
 
 TARGET = "TARGET"
@@ -35,6 +48,8 @@ ADDRESS_FLAGS = (
     "LIVE_CITY_NOT_WORK_CITY",
 )
 DAYS_PER_YEAR = 365.25
+MISSING_CATEGORY = "XNA"
+"""The text the Kaggle files hold for a category not given."""
 
 
 def raw_columns() -> tuple[str, ...]:
@@ -76,76 +91,91 @@ def application_features(app: pl.LazyFrame) -> pl.LazyFrame:
     365243 becomes missing with an indicator, ``XNA`` becomes missing, and the derived columns are
     appended.
     """
-    cleaned = app.select(raw_columns()).with_columns(*_cleaning())
-    return cleaned.with_columns(*_derived())
+    cleaned = app.select(raw_columns()).with_columns(*_polars_cleaning())
+    return cleaned.with_columns(*_polars_derived())
 
 
 # The expressions are built once: a new applicant's row needs a few hundred, and building one
 # costs about what evaluating it on one row does.
 @cache
-def _cleaning() -> tuple[pl.Expr, ...]:
+def cleaning() -> Stage:
+    """The numeric fields cleaned: day counts holding the 365243 placeholder made missing, with
+    an indicator for DAYS_EMPLOYED (the placeholder marks pensioners and the unemployed)."""
     days = [c for c in raw_columns() if c.startswith("DAYS_")]
-    return (
-        (pl.col("DAYS_EMPLOYED") == DAYS_SENTINEL).cast(pl.Int8).alias("DAYS_EMPLOYED_SENTINEL"),
-        *sentinel_to_null(days),
-        *[
-            pl.when(pl.col(c) == "XNA").then(None).otherwise(pl.col(c)).alias(c)
-            for c in string_columns()
-        ],
-    )
+    return {
+        "DAYS_EMPLOYED_SENTINEL": (col("DAYS_EMPLOYED") == DAYS_SENTINEL).cast(pl.Int8),
+        **sentinel_to_null(days, DAYS_SENTINEL),
+    }
 
 
 @cache
-def _derived() -> tuple[pl.Expr, ...]:
-    return (*_ratios(), *_ext_sources(), *_counts())
+def _polars_cleaning() -> tuple[pl.Expr, ...]:
+    texts = [
+        pl.when(pl.col(c) == MISSING_CATEGORY).then(None).otherwise(pl.col(c)).alias(c)
+        for c in string_columns()
+    ]
+    return (*_aliased(cleaning()), *texts)
 
 
-def _ratios() -> list[pl.Expr]:
-    income, credit = pl.col("AMT_INCOME_TOTAL"), pl.col("AMT_CREDIT")
-    annuity, goods = pl.col("AMT_ANNUITY"), pl.col("AMT_GOODS_PRICE")
-    return [
-        div(credit, income).alias("CREDIT_INCOME_RATIO"),
-        div(income, credit).alias("INCOME_CREDIT_PERC"),
-        div(annuity, income).alias("ANNUITY_INCOME_PERC"),
-        div(annuity, credit).alias("PAYMENT_RATE"),
-        div(goods, credit).alias("GOODS_CREDIT_RATIO"),
-        (credit - goods).alias("CREDIT_GOODS_DIFF"),
-        div(income, pl.col("CNT_FAM_MEMBERS")).alias("INCOME_PER_PERSON"),
-        div(pl.col("DAYS_EMPLOYED"), pl.col("DAYS_BIRTH")).alias("DAYS_EMPLOYED_PERC"),
-        (-pl.col("DAYS_BIRTH") / DAYS_PER_YEAR).alias("AGE_YEARS"),
-        ratio(pl.col("DAYS_LAST_PHONE_CHANGE"), pl.col("DAYS_BIRTH")).alias(
-            "PHONE_CHANGE_AGE_PERC"
+@cache
+def derived() -> Stage:
+    """The features computed from the cleaned fields."""
+    return {**_ratios(), **_ext_sources(), **_counts()}
+
+
+@cache
+def _polars_derived() -> tuple[pl.Expr, ...]:
+    return _aliased(derived())
+
+
+def _aliased(stage: Stage) -> tuple[pl.Expr, ...]:
+    return tuple(expr.polars.alias(name) for name, expr in stage.items())
+
+
+def _ratios() -> Stage:
+    income, credit = col("AMT_INCOME_TOTAL"), col("AMT_CREDIT")
+    annuity, goods = col("AMT_ANNUITY"), col("AMT_GOODS_PRICE")
+    return {
+        "CREDIT_INCOME_RATIO": div(credit, income),
+        "INCOME_CREDIT_PERC": div(income, credit),
+        "ANNUITY_INCOME_PERC": div(annuity, income),
+        "PAYMENT_RATE": div(annuity, credit),
+        "GOODS_CREDIT_RATIO": div(goods, credit),
+        "CREDIT_GOODS_DIFF": credit - goods,
+        "INCOME_PER_PERSON": div(income, col("CNT_FAM_MEMBERS")),
+        "DAYS_EMPLOYED_PERC": div(col("DAYS_EMPLOYED"), col("DAYS_BIRTH")),
+        "AGE_YEARS": -col("DAYS_BIRTH") / DAYS_PER_YEAR,
+        "PHONE_CHANGE_AGE_PERC": ratio(col("DAYS_LAST_PHONE_CHANGE"), col("DAYS_BIRTH")),
+        "ID_PUBLISH_AGE_PERC": ratio(col("DAYS_ID_PUBLISH"), col("DAYS_BIRTH")),
+    }
+
+
+def _ext_sources() -> Stage:
+    sources = [col(c) for c in EXT_SOURCES]
+    weights = [when(s.is_not_null(), w) for s, w in zip(sources, EXT_SOURCE_WEIGHTS, strict=True)]
+    weighted = sum_horizontal([s * w for s, w in zip(sources, EXT_SOURCE_WEIGHTS, strict=True)])
+    mean = mean_horizontal(sources)
+    variance = mean_horizontal([(s - mean) ** 2 for s in sources])
+    return {
+        "EXT_SOURCE_MEAN": mean,
+        "EXT_SOURCE_PROD": sources[0] * sources[1] * sources[2],
+        "EXT_SOURCE_STD": variance.sqrt(),
+        "EXT_SOURCE_MIN": min_horizontal(sources),
+        "EXT_SOURCE_MAX": max_horizontal(sources),
+        "EXT_SOURCE_WEIGHTED": ratio(weighted, sum_horizontal(weights)),
+        "EXT_SOURCE_MISSING": sum_horizontal([s.is_null() for s in sources]).cast(pl.Int8),
+    }
+
+
+def _counts() -> Stage:
+    def columns(names: tuple[str, ...]) -> list[Expr]:
+        return [col(c) for c in names]
+
+    return {
+        "FLAG_DOCUMENT_COUNT": sum_horizontal(columns(document_flags())),
+        "CONTACT_FLAG_COUNT": sum_horizontal(columns(CONTACT_FLAGS)),
+        "ADDRESS_MISMATCH_COUNT": sum_horizontal(columns(ADDRESS_FLAGS)),
+        "AMT_REQ_CREDIT_BUREAU_TOTAL": sum_horizontal(
+            columns(enquiry_columns()), ignore_nulls=False
         ),
-        ratio(pl.col("DAYS_ID_PUBLISH"), pl.col("DAYS_BIRTH")).alias("ID_PUBLISH_AGE_PERC"),
-    ]
-
-
-def _ext_sources() -> list[pl.Expr]:
-    sources = [pl.col(c) for c in EXT_SOURCES]
-    weights = [
-        pl.when(s.is_not_null()).then(pl.lit(w))
-        for s, w in zip(sources, EXT_SOURCE_WEIGHTS, strict=True)
-    ]
-    weighted = pl.sum_horizontal([s * w for s, w in zip(sources, EXT_SOURCE_WEIGHTS, strict=True)])
-    mean = pl.mean_horizontal(sources)
-    variance = pl.mean_horizontal([(s - mean) ** 2 for s in sources])
-    return [
-        mean.alias("EXT_SOURCE_MEAN"),
-        (sources[0] * sources[1] * sources[2]).alias("EXT_SOURCE_PROD"),
-        variance.sqrt().alias("EXT_SOURCE_STD"),
-        pl.min_horizontal(sources).alias("EXT_SOURCE_MIN"),
-        pl.max_horizontal(sources).alias("EXT_SOURCE_MAX"),
-        ratio(weighted, pl.sum_horizontal(weights)).alias("EXT_SOURCE_WEIGHTED"),
-        pl.sum_horizontal([s.is_null() for s in sources]).cast(pl.Int8).alias("EXT_SOURCE_MISSING"),
-    ]
-
-
-def _counts() -> list[pl.Expr]:
-    return [
-        pl.sum_horizontal(document_flags()).alias("FLAG_DOCUMENT_COUNT"),
-        pl.sum_horizontal(CONTACT_FLAGS).alias("CONTACT_FLAG_COUNT"),
-        pl.sum_horizontal(ADDRESS_FLAGS).alias("ADDRESS_MISMATCH_COUNT"),
-        pl.sum_horizontal(enquiry_columns(), ignore_nulls=False).alias(
-            "AMT_REQ_CREDIT_BUREAU_TOTAL"
-        ),
-    ]
+    }

@@ -1,4 +1,4 @@
-"""Small Polars helpers shared by every feature module: names, ratios, sentinels, categories.
+"""Small Polars helpers shared by every feature module: names, category codes, sorted rows.
 
 Naming follows the public recipe the project measures itself against: ``{PREFIX}_{COLUMN}_{AGG}``
 (``BURO_DAYS_CREDIT_MEAN``) and ``{PREFIX}_{COLUMN}_{VALUE}_MEAN`` for the share of rows holding a
@@ -8,12 +8,10 @@ category value, with every name made safe for LightGBM by :func:`safe_name`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from functools import cache
 
 import polars as pl
-
-from credit_assets.kaggle import DAYS_SENTINEL
 
 KEY = "SK_ID_CURR"
 FEW_ROWS = 64
@@ -31,28 +29,6 @@ def safe_name(name: str) -> str:
     'PREV_CHANNEL_TYPE_AP_Cash_loan_MEAN'
     """
     return re.sub(r"_+", "_", re.sub(r"[^0-9A-Za-z_]", "_", name)).strip("_")
-
-
-def div(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:
-    """``numerator / denominator`` as pandas computes it: x/0 is infinite, 0/0 is missing.
-
-    Used for the recipe's own ratios so aggregates match it; infinities become missing when the
-    client table is assembled.
-    """
-    return (numerator.cast(pl.Float64) / denominator).fill_nan(None)
-
-
-def ratio(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:
-    """``numerator / denominator``, missing when the denominator is zero or missing."""
-    return pl.when(denominator != 0).then(numerator.cast(pl.Float64) / denominator)
-
-
-def sentinel_to_null(columns: Iterable[str]) -> list[pl.Expr]:
-    """Replace the 365243 "infinity" in day columns with missing."""
-    return [
-        pl.when(pl.col(c) == DAYS_SENTINEL).then(None).otherwise(pl.col(c)).alias(c)
-        for c in columns
-    ]
 
 
 def encode_categories(categories: Mapping[str, Sequence[str]]) -> list[pl.Expr]:
@@ -73,11 +49,6 @@ def _encode(column: str, values: tuple[str, ...]) -> pl.Expr:
     return (
         pl.when(pl.col(column).is_null()).then(None).otherwise(other).cast(pl.UInt8).alias(column)
     )
-
-
-def is_value(categories: Mapping[str, Sequence[str]], column: str, value: str) -> pl.Expr:
-    """True where the encoded ``column`` holds ``value`` (False where missing)."""
-    return pl.col(column).eq_missing(categories[column].index(value))
 
 
 def sorted_rows(frame: pl.LazyFrame, *keys: str) -> pl.DataFrame:

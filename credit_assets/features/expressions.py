@@ -125,10 +125,6 @@ class Expr:
     def is_not_null(self) -> Expr:
         return Expr(self.polars.is_not_null(), lambda c: (~np.isnan(self.numpy(c))) * 1.0)
 
-    def alias(self, name: str) -> pl.Expr:
-        """The Polars expression, named (the NumPy form is named by the dict that holds it)."""
-        return self.polars.alias(name)
-
     def sqrt(self) -> Expr:
         return Expr(self.polars.sqrt(), lambda c: np.sqrt(self.numpy(c)))
 
@@ -141,8 +137,10 @@ class Expr:
         return Expr(self.polars.eq_missing(value), lambda c: (self.numpy(c) == value) * 1.0)
 
 
-Stages = tuple[Mapping[str, "Expr"], ...]
-"""Named expressions in stages: a stage may read the columns of the stages before it."""
+Stage = Mapping[str, "Expr"]
+"""Named expressions computed side by side."""
+Stages = tuple[Stage, ...]
+"""Stages in order: a stage may read the columns of the stages before it."""
 
 
 def col(name: str) -> Expr:

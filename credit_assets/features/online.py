@@ -27,7 +27,15 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from credit_assets.features import bureau, credit_card, installments, pos_cash, previous
+from credit_assets.features import (
+    application,
+    bureau,
+    credit_card,
+    installments,
+    pos_cash,
+    previous,
+)
+from credit_assets.features.application import MISSING_CATEGORY
 from credit_assets.features.categories import BUREAU, PREVIOUS
 from credit_assets.features.common import KEY
 from credit_assets.features.expressions import evaluate
@@ -62,6 +70,29 @@ class Rows:
         """The rows where ``keep`` is 1 (missing counts as not kept, as in a Polars filter)."""
         mask = keep == 1
         return Rows({c: v[mask] for c, v in self.columns.items()}, self.owner[mask])
+
+
+def application_features(
+    records: Sequence[Mapping[str, Any]],
+) -> tuple[Columns, dict[str, np.ndarray]]:
+    """``application.application_features`` of the applicants' raw fields (Kaggle names, every
+    name checked, missing left out or None): the numeric columns, and the text columns (object
+    arrays, None missing).
+
+    Raises:
+        Unsupported: if a value is not of its field's type.
+    """
+    numbers: Columns = {}
+    texts: dict[str, np.ndarray] = {}
+    for column, kind in raw_types("application_test").items():
+        values = [record.get(column) for record in records]
+        if kind != pl.String:
+            numbers[column] = _numbers(values, kind)
+            continue
+        if not {type(v) for v in values} <= _TEXT_TYPES:
+            raise Unsupported("a text field holds a value that is not text")
+        texts[column] = np.array([None if v == MISSING_CATEGORY else v for v in values], object)
+    return evaluate((application.cleaning(), application.derived()), numbers), texts
 
 
 def side_features(histories: Sequence[HistoryRows | None]) -> Columns:
@@ -114,12 +145,14 @@ def _columns(
         if column == KEY or (listed is None and kind == pl.String):
             continue
         values = [row.get(column) for row in rows]
-        found[column] = _numbers(values) if listed is None else _codes(values, listed)
+        found[column] = _numbers(values, kind) if listed is None else _codes(values, listed)
     return found
 
 
-def _numbers(values: list[Any]) -> np.ndarray:
-    if not {type(v) for v in values} <= _NUMBER_TYPES:
+def _numbers(values: list[Any], kind: pl.DataType) -> np.ndarray:
+    """The values as floats (NaN for None); a type the column's cast would change raises."""
+    types = {type(v) for v in values}
+    if not types <= (_INTEGER_TYPES if kind == pl.Int64 else _NUMBER_TYPES):
         raise Unsupported("a number column holds a value of another type")
     return np.array(values, dtype=np.float64)  # None becomes NaN
 
@@ -127,7 +160,7 @@ def _numbers(values: list[Any]) -> np.ndarray:
 def _codes(values: list[Any], listed: Sequence[str]) -> np.ndarray:
     """``common.encode_categories``' codes: the value's position in the list, ``len(listed)``
     for another value, NaN for missing."""
-    if not {type(v) for v in values} <= {str, type(None)}:
+    if not {type(v) for v in values} <= _TEXT_TYPES:
         raise Unsupported("a category column holds a value that is not text")
     index = _positions(listed)
     other = len(listed)
@@ -138,6 +171,8 @@ def _codes(values: list[Any], listed: Sequence[str]) -> np.ndarray:
 
 
 _NUMBER_TYPES = frozenset({int, float, type(None)})
+_INTEGER_TYPES = frozenset({int, type(None)})
+_TEXT_TYPES = frozenset({str, type(None)})
 _MISSING_TEXT = frozenset(MISSING_TEXT)
 _POSITIONS: dict[tuple[str, ...], dict[str, int]] = {}
 

@@ -77,6 +77,17 @@ def raw_application(
     Raises:
         ValueError: if a row holds a field that is not an application field.
     """
+    return typed_rows("application_test", application_records(application))
+
+
+def application_records(
+    application: pd.DataFrame | Mapping[str, Any] | Sequence[Mapping[str, Any]],
+) -> list[dict[str, Any]]:
+    """The applicants' fields as one dict each (TARGET left out, NaN made None).
+
+    Raises:
+        ValueError: if a row holds a field that is not an application field.
+    """
     records = application.to_dict("records") if isinstance(application, pd.DataFrame) else None
     if records is None:
         records = [application] if isinstance(application, Mapping) else list(application)
@@ -84,7 +95,7 @@ def raw_application(
     unknown = sorted({k for r in rows for k in r} - raw_types("application_test").keys())
     if unknown:
         raise ValueError(f"not application fields: {unknown}")
-    return typed_rows("application_test", rows)
+    return rows
 
 
 def new_client_features(
@@ -101,27 +112,32 @@ def new_client_features(
             or one per applicant (``None`` for one without), parallel to the applicants.
 
     Features are computed as in the batch; the side-table features of an applicant without rows
-    in a table are missing, as for a training client without such rows.
+    in a table are missing, as for a training client without such rows. Up to ``FEW_ROWS``
+    applicants are computed in NumPy (:mod:`online`), more with the batch's Polars queries.
+
+    Raises:
+        ValueError: naming the field, or the table and column, that the Kaggle files lack.
     """
-    raw = raw_application(application)
-    histories = _per_applicant(history, raw.height)
-    tables = [collected(application_features(raw.lazy()))]
-    computed = _few_side_features(histories) if has_rows(histories) else {}
-    if computed is None:
+    records = application_records(application)
+    histories = _per_applicant(history, len(records))
+    if len(records) <= FEW_ROWS:
+        try:
+            return _few(records, histories, spec)
+        except online.Unsupported:  # a value of another type: the raw layer's cast decides
+            pass
+    tables = [collected(application_features(typed_rows("application_test", records).lazy()))]
+    if has_rows(histories):
         tables += side_features(histories)
-    return spec._layout.rows(tables, raw.height, computed)
+    return spec._layout.rows(tables, len(records))
 
 
-def _few_side_features(histories: Sequence[HistoryRows | None]) -> online.Columns | None:
-    """A few applicants' side-table features in NumPy (:mod:`online`), or None for the Polars
-    path: many applicants (one query each pays off), or a value of another type than its column's
-    (the raw layer's conversion makes it missing)."""
-    if len(histories) > FEW_ROWS:
-        return None
-    try:
-        return online.side_features(histories)
-    except online.Unsupported:
-        return None
+def _few(
+    records: Sequence[Mapping[str, Any]], histories: Sequence[HistoryRows | None], spec: FeatureSpec
+) -> pd.DataFrame:
+    numbers, texts = online.application_features(records)
+    if has_rows(histories):
+        numbers |= online.side_features(histories)
+    return spec._layout.rows([], len(records), numbers, texts)
 
 
 @dataclass(frozen=True)
@@ -145,13 +161,14 @@ class _Layout:
         self._number_at = self.columns.get_indexer(self.numeric).tolist()
         self._text_at = self.columns.get_indexer(self.categorical).tolist()
         self._placements: dict[tuple[str, ...], _Placement] = {}
-        self._named: dict[tuple[str, ...], tuple[list[str], np.ndarray]] = {}
+        self._named: dict[tuple[tuple[str, ...], bool], tuple[list[str], np.ndarray]] = {}
 
     def rows(
         self,
         tables: Sequence[pl.DataFrame],
         applicants: int,
-        computed: Mapping[str, np.ndarray] | None = None,
+        numbers: Mapping[str, np.ndarray] | None = None,
+        texts: Mapping[str, np.ndarray] | None = None,
     ) -> pd.DataFrame:
         """The values of ``tables`` in the spec's columns, cleaned as :func:`build.clean` cleans
         the client table: numbers as float32 with infinities missing, names made safe; a column
@@ -159,32 +176,37 @@ class _Layout:
 
         The first table holds one row per applicant, in order; each other table one row per
         applicant with rows in its side tables, keyed by the applicant's position (``KEY``).
-        ``computed`` holds numeric columns by name, one value per applicant.
+        ``numbers`` and ``texts`` hold columns already computed, by name, one value per applicant.
         """
-        numbers = np.full((applicants, self.numeric.size), np.nan, dtype=np.float32)
-        texts = np.full((applicants, self.categorical.size), None, dtype=object)
+        values = np.full((applicants, self.numeric.size), np.nan, dtype=np.float32)
+        words = np.full((applicants, self.categorical.size), None, dtype=object)
         for position, table in enumerate(tables):
             place = self._placement(table)
             keys = table.get_column(KEY).to_numpy() if position else np.arange(applicants)
             table_numbers, table_texts = _values(table, place)
             with np.errstate(over="ignore"):  # too large for float32: infinite, made missing
-                numbers[np.ix_(keys, place.number_slots)] = table_numbers
-            texts[np.ix_(keys, place.text_slots)] = table_texts
-        if computed:
-            names, slots = self._slots(tuple(computed))
+                values[np.ix_(keys, place.number_slots)] = table_numbers
+            words[np.ix_(keys, place.text_slots)] = table_texts
+        if numbers:
+            names, slots = self._slots(tuple(numbers), self.numeric)
             with np.errstate(over="ignore"):
-                numbers[:, slots] = np.column_stack([computed[n] for n in names])
-        numbers[~np.isfinite(numbers)] = np.nan
+                values[:, slots] = np.array([numbers[n] for n in names]).T
+        if texts:
+            names, slots = self._slots(tuple(texts), self.categorical)
+            words[:, slots] = np.array([texts[n] for n in names], dtype=object).T
+        values[~np.isfinite(values)] = np.nan
         index = pd.RangeIndex(applicants)
-        return assembled(self.columns, index, numbers, self._number_at, texts, self._text_at)
+        return assembled(self.columns, index, values, self._number_at, words, self._text_at)
 
-    def _slots(self, names: tuple[str, ...]) -> tuple[list[str], np.ndarray]:
-        """The names the spec lists among ``names``, and their slots among its numbers."""
-        found = self._named.get(names)
+    def _slots(self, names: tuple[str, ...], among: pd.Index) -> tuple[list[str], np.ndarray]:
+        """The names the spec lists among ``names``, and their slots in ``among`` (its numeric
+        or its categorical columns)."""
+        key = (names, among is self.numeric)
+        found = self._named.get(key)
         if found is None:
-            slots = self.numeric.get_indexer(safe_columns(names))
+            slots = among.get_indexer(safe_columns(names))
             kept = [i for i, slot in enumerate(slots) if slot >= 0]
-            found = self._named[names] = ([names[i] for i in kept], slots[kept])
+            found = self._named[key] = ([names[i] for i in kept], slots[kept])
         return found
 
     def _placement(self, table: pl.DataFrame) -> _Placement:

@@ -14,13 +14,22 @@ import numpy as np
 import polars as pl
 import pytest
 
-from credit_assets.features import bureau, credit_card, installments, online, pos_cash, previous
+from credit_assets.features import (
+    application,
+    bureau,
+    credit_card,
+    installments,
+    online,
+    pos_cash,
+    previous,
+)
 from credit_assets.features.common import KEY
 from credit_assets.features.expressions import Stages, col, evaluate, with_stages
 from credit_assets.features.summary import HOWS, Agg, summarise
 from credit_assets.kaggle import DAYS_SENTINEL
 
 STAGES: dict[str, Callable[[], Stages]] = {
+    "application": lambda: (application.cleaning(), application.derived()),
     "bureau months": bureau.month_features,
     "bureau credits": bureau.credit_features,
     "bureau clients": bureau.client_ratios,

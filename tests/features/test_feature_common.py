@@ -10,12 +10,13 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from credit_assets.features import summary
-from credit_assets.features.common import (
+from credit_assets.features.common import encode_categories, safe_name
+from credit_assets.features.expressions import (
+    col,
     div,
-    encode_categories,
+    evaluate,
     is_value,
     ratio,
-    safe_name,
     sentinel_to_null,
 )
 from credit_assets.features.summary import Agg, aggs, summarise
@@ -36,21 +37,32 @@ def test_safe_name_keeps_letters_digits_and_single_underscores(raw: str, safe: s
 
 def test_div_follows_pandas_and_ratio_is_missing_on_zero() -> None:
     frame = pl.DataFrame({"a": [1.0, 0.0, 3.0, None], "b": [0.0, 0.0, 2.0, 1.0]})
-    out = frame.select(div(pl.col("a"), pl.col("b")).alias("d"), ratio(pl.col("a"), pl.col("b")))
+    d, r = div(col("a"), col("b")), ratio(col("a"), col("b"))
+    out = frame.select(d.polars.alias("d"), r.polars.alias("r"))
     assert out["d"].to_list() == [math.inf, None, 1.5, None]
-    assert out["a"].to_list() == [None, None, 1.5, None]
+    assert out["r"].to_list() == [None, None, 1.5, None]
+    few = evaluate(({"d": d, "r": r},), {c: frame[c].to_numpy() for c in ("a", "b")})
+    np.testing.assert_array_equal(few["d"], [math.inf, np.nan, 1.5, np.nan])
+    np.testing.assert_array_equal(few["r"], [np.nan, np.nan, 1.5, np.nan])
 
 
 def test_sentinel_becomes_missing() -> None:
     frame = pl.DataFrame({"DAYS_X": [365243, -10, None]})
-    assert frame.select(sentinel_to_null(["DAYS_X"]))["DAYS_X"].to_list() == [None, -10, None]
+    cleaned = sentinel_to_null(["DAYS_X"], 365243)
+    assert frame.select(cleaned["DAYS_X"].polars.alias("DAYS_X"))["DAYS_X"].to_list() == [
+        None,
+        -10,
+        None,
+    ]
+    few = evaluate((cleaned,), {"DAYS_X": np.array([365243, -10, np.nan])})
+    np.testing.assert_array_equal(few["DAYS_X"], [np.nan, -10, np.nan])
 
 
 def test_categories_become_fixed_codes() -> None:
     categories = {"C": ("a", "b")}
     frame = pl.DataFrame({"C": ["b", "a", None, "zz"]}).with_columns(encode_categories(categories))
     assert frame["C"].to_list() == [1, 0, None, 2]
-    assert frame.select(is_value(categories, "C", "a"))["C"].to_list() == [
+    assert frame.select(is_value(categories, "C", "a").polars)["C"].to_list() == [
         False,
         True,
         False,
