@@ -7,8 +7,8 @@ the arithmetic costs a few: the service evaluates the same expressions in NumPy 
 by the same operators, so a feature's definition exists once:
 
 >>> late = col("SK_DPD") > 0
->>> late.polars  # what the batch runs
-<Expr ['[(col("SK_DPD")) > (dyn int: 0…'] at ...>
+>>> pl.DataFrame({"SK_DPD": [0, 3, None]}).select(late.polars)["SK_DPD"].to_list()
+[False, True, None]
 >>> late.numpy({"SK_DPD": np.array([0.0, 3.0, np.nan])})
 array([ 0.,  1., nan])
 

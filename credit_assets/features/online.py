@@ -1,20 +1,20 @@
-"""A few applicants' side-table features in NumPy: the batch's aggregations without a query.
+"""A few applicants' features in NumPy: the batch's definitions, evaluated without a query.
 
 On a new applicant's few rows every Polars query costs its planning, a hundred microseconds or
-more, and the five feature groups run some twenty-five of them: about 15 ms of a request, where
-the arithmetic takes a few hundred microseconds. Here each group's rows become NumPy columns
-(floats, NaN where missing, categories as their codes) and the group's own aggregation lists
-(``NUMERIC``, ``TOTALS``, ``aggs``, the category lists: the same objects the batch runs) are
-reduced with one NumPy call per kind of aggregation.
+more, and the application and the five side-table groups ran some thirty of them: about 20 ms
+of a request, where the arithmetic takes a few hundred microseconds. Here nothing is defined
+again: the row features and ratios are the groups' own expressions (:mod:`expressions`, which
+evaluates them in Polars for the batch and in NumPy here), and the aggregations the groups' own
+lists (``bureau.overall_specs()``, ``pos_cash.specs()``, the category lists), reduced with one
+NumPy call per kind of aggregation. What remains specific to this path is the plumbing the batch
+does with joins and sorts: rows grouped by applicant, ``bureau_balance`` months by credit, the
+latest previous application, the instalment windows. The tests hold every feature of this path
+against the batch's table (``tests/features``).
 
-Only the few row-level columns a group derives before aggregating (flags, ratios, recent
-windows) are written again here, each next to the Polars function it mirrors, with Polars'
-missing-value rules (a comparison with a missing value is missing, ``&`` is Kleene's). The tests
-hold every feature of this path against the batch's table (``tests/features``).
-
-A value of another type than its column's (only a caller other than the service, which validates
-every row, can send one) raises :class:`Unsupported`: the caller then takes the Polars path,
-which makes such a value missing as the raw layer does.
+Each table's rows become NumPy columns: numbers as floats (NaN where missing), categories as the
+codes of ``common.encode_categories``. A value of another type than its column's (only a caller
+other than the service, which validates every row, can send one) raises :class:`Unsupported`:
+the caller then takes the Polars path, whose cast decides as the raw layer does.
 """
 
 from __future__ import annotations

@@ -122,22 +122,34 @@ def new_client_features(
     histories = _per_applicant(history, len(records))
     if len(records) <= FEW_ROWS:
         try:
-            return _few(records, histories, spec)
+            return computed_rows(records, histories, spec)
         except online.Unsupported:  # a value of another type: the raw layer's cast decides
             pass
-    tables = [collected(application_features(typed_rows("application_test", records).lazy()))]
-    if has_rows(histories):
-        tables += side_features(histories)
-    return spec._layout.rows(tables, len(records))
+    return queried_rows(records, histories, spec)
 
 
-def _few(
+def computed_rows(
     records: Sequence[Mapping[str, Any]], histories: Sequence[HistoryRows | None], spec: FeatureSpec
 ) -> pd.DataFrame:
+    """:func:`new_client_features` of a few applicants, computed in NumPy (:mod:`online`).
+
+    Raises:
+        online.Unsupported: if a value is not of its field's type.
+    """
     numbers, texts = online.application_features(records)
     if has_rows(histories):
         numbers |= online.side_features(histories)
     return spec._layout.rows([], len(records), numbers, texts)
+
+
+def queried_rows(
+    records: Sequence[Mapping[str, Any]], histories: Sequence[HistoryRows | None], spec: FeatureSpec
+) -> pd.DataFrame:
+    """:func:`new_client_features` computed by the batch's Polars queries."""
+    tables = [collected(application_features(typed_rows("application_test", records).lazy()))]
+    if has_rows(histories):
+        tables += side_features(histories)
+    return spec._layout.rows(tables, len(records))
 
 
 @dataclass(frozen=True)
