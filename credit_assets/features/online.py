@@ -46,6 +46,7 @@ from credit_assets.kaggle import MISSING_TEXT
 Columns = dict[str, np.ndarray]
 """Feature columns by name, one float64 value per applicant (NaN where missing)."""
 NAN = np.nan
+MAX_PLANS = 256
 
 
 class Unsupported(Exception):
@@ -198,15 +199,41 @@ def summarise(
 ) -> Columns:
     """``summary.summarise`` on ``rows``: one value per group (``0 .. groups - 1``, missing for a
     group without rows), for every ``Agg`` then every category indicator."""
-    listed = tuple((c, tuple(v)) for c, v in (categories or {}).items())
-    plan = _plan(tuple(specs), listed, category_prefix, tuple(category_hows))
+    plan = _plan_of(specs, categories, category_prefix, tuple(category_hows))
     every = np.full((groups, len(plan.names)), NAN)
     owner = rows.owner
     if owner.size:
-        starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
-        sizes = np.diff(np.r_[starts, owner.size])
+        changes = np.empty(owner.size, dtype=bool)
+        changes[0] = True
+        np.not_equal(owner[1:], owner[:-1], out=changes[1:])
+        starts = np.flatnonzero(changes)
+        sizes = np.empty_like(starts)
+        sizes[:-1] = starts[1:] - starts[:-1]
+        sizes[-1] = owner.size - starts[-1]
         every[owner[starts]] = _summaries(rows, plan, starts, sizes)
     return dict(zip(plan.names, every.T, strict=True))
+
+
+_PLANS: dict[tuple[int, int, str, tuple[str, ...]], tuple[Any, Any, _Plan]] = {}
+
+
+def _plan_of(
+    specs: Sequence[Agg],
+    categories: Mapping[str, Sequence[str]] | None,
+    prefix: str,
+    hows: tuple[str, ...],
+) -> _Plan:
+    """The plan of a summary, looked up by the identity of its lists: the groups pass the same
+    cached objects on every request, and hashing their few hundred aggregations cost more than
+    the lookup saves."""
+    key = (id(specs), id(categories), prefix, hows)
+    found = _PLANS.get(key)
+    if found is None or found[0] is not specs or found[1] is not categories:
+        listed = tuple((c, tuple(v)) for c, v in (categories or {}).items())
+        found = (specs, categories, _plan(tuple(specs), listed, prefix, hows))
+        if len(_PLANS) < MAX_PLANS:  # lists built per call would fill it: they are not kept
+            _PLANS[key] = found
+    return found[2]
 
 
 @dataclass(frozen=True)

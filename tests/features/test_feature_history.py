@@ -18,7 +18,7 @@ import polars as pl
 import pytest
 
 from credit_assets.defs.resources import DataLake
-from credit_assets.features import serving
+from credit_assets.features import online, serving
 from credit_assets.features.common import KEY
 from credit_assets.features.history import given, history_of
 from credit_assets.features.serving import FeatureSpec, new_client_features
@@ -190,6 +190,45 @@ def test_text_read_as_missing_is_missing(raw: Raw, sample: list[int]) -> None:
     assert_same_rows(row(0), row(1), spec)
     assert_same_rows(row(2), row(3), spec)
     assert rows.loc[2, "CODE_GENDER"] is None and rows.loc[1, "CODE_GENDER"] is not None
+
+
+def test_a_few_applicants_are_computed_without_a_query(
+    raw: Raw, sample: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The service's path: NumPy on the batch's definitions, never the Polars queries.
+    spec = FeatureSpec.of(raw.features)
+    ids = sample[:3]
+    histories = [raw.history(ids[0]), None, raw.history(ids[2])]
+    expected = serving.queried_rows([raw.application(i) for i in ids], histories, spec)
+
+    def no_query(*_: Any) -> None:
+        raise AssertionError("a few applicants went through the Polars queries")
+
+    monkeypatch.setattr(serving, "queried_rows", no_query)
+    monkeypatch.setattr(pl.LazyFrame, "collect", no_query)
+    rows = new_client_features([raw.application(i) for i in ids], spec, histories)
+    assert_same_rows(rows, expected, spec)
+
+
+def test_a_value_of_another_type_is_cast_as_the_raw_layer_casts_it(
+    raw: Raw, sample: list[int]
+) -> None:
+    spec = FeatureSpec.of(raw.features)
+    sk_id = next(i for i in sample if raw.history(i)["bureau"])
+    history = raw.history(sk_id)
+    odd_credit = {**history["bureau"][0], "CNT_CREDIT_PROLONG": 0.5, "DAYS_CREDIT": "soon"}
+    odd_history = {**history, "bureau": [odd_credit, *history["bureau"][1:]]}
+    odd_application = {**raw.application(sk_id), "CNT_CHILDREN": 1.5, "FLAG_MOBIL": True}
+    cases = [
+        ([raw.application(sk_id)], [odd_history]),
+        ([odd_application], [history]),
+        ([odd_application], [None]),
+    ]
+    for applications, histories in cases:
+        with pytest.raises(online.Unsupported):
+            serving.computed_rows(applications, histories, spec)
+        rows = new_client_features(applications, spec, histories)
+        assert_same_rows(rows, serving.queried_rows(applications, histories, spec), spec)
 
 
 def test_a_column_a_table_does_not_have_is_refused_by_table(raw: Raw, sample: list[int]) -> None:
