@@ -83,16 +83,13 @@ def application_features(
     Raises:
         Unsupported: if a value is not of its field's type.
     """
-    numbers: Columns = {}
-    texts: dict[str, np.ndarray] = {}
-    for column, kind in raw_types("application_test").items():
-        values = [record.get(column) for record in records]
-        if kind != pl.String:
-            numbers[column] = _numbers(values, kind)
-            continue
-        if not {type(v) for v in values} <= _TEXT_TYPES:
-            raise Unsupported("a text field holds a value that is not text")
-        texts[column] = np.array([None if v == MISSING_CATEGORY else v for v in values], object)
+    table = "application_test"
+    numbers = _columns(table, records, {})
+    texts = {
+        column: np.array([None if v == MISSING_CATEGORY else v for v in values], dtype=object)
+        for column in _text_columns(table)
+        for values in ([record.get(column) for record in records],)
+    }
     return evaluate((application.cleaning(), application.derived()), numbers), texts
 
 
@@ -140,29 +137,49 @@ def _check_columns(table: str, rows: Sequence[Mapping[str, Any]]) -> None:
 def _columns(
     table: str, rows: Sequence[Mapping[str, Any]], categories: Mapping[str, Sequence[str]]
 ) -> Columns:
-    found: Columns = {}
-    for column, kind in raw_types(table).items():
-        listed = categories.get(column)
-        if column == KEY or (listed is None and kind == pl.String):
-            continue
-        values = [row.get(column) for row in rows]
-        found[column] = _numbers(values, kind) if listed is None else _codes(values, listed)
+    """Every number column of ``table`` and the ``categories`` columns, as floats."""
+    numbers, texts = _layout(table, tuple(categories))
+    _check_types(table, rows)
+    matrix = np.array([[row.get(c) for c in numbers] for row in rows], dtype=np.float64)
+    found: Columns = dict(zip(numbers, matrix.reshape(len(rows), len(numbers)).T, strict=True))
+    for column in texts:
+        found[column] = _codes([row.get(column) for row in rows], categories[column])
     return found
 
 
-def _numbers(values: list[Any], kind: pl.DataType) -> np.ndarray:
-    """The values as floats (NaN for None); a type the column's cast would change raises."""
-    types = {type(v) for v in values}
-    if not types <= (_INTEGER_TYPES if kind == pl.Int64 else _NUMBER_TYPES):
-        raise Unsupported("a number column holds a value of another type")
-    return np.array(values, dtype=np.float64)  # None becomes NaN
+@cache
+def _text_columns(table: str) -> tuple[str, ...]:
+    return tuple(c for c, kind in raw_types(table).items() if kind == pl.String)
+
+
+@cache
+def _layout(table: str, categories: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The number columns of a table (its key left out) and the category columns read."""
+    types = raw_types(table)
+    numbers = tuple(c for c, kind in types.items() if kind != pl.String and c != KEY)
+    return numbers, tuple(c for c in categories if c in types)
+
+
+def _check_types(table: str, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Raises :class:`Unsupported` for a value the column's cast would change (None, a value
+    left out, is missing): a float or other non-integer in an integer column, text in a number
+    column, a number in a text column."""
+    allowed = _allowed_types(table)
+    for row in rows:
+        for column, value in row.items():
+            if type(value) not in allowed[column]:
+                raise Unsupported(f"{table}.{column} holds a {type(value).__name__}")
+
+
+@cache
+def _allowed_types(table: str) -> dict[str, frozenset[type]]:
+    kinds = {pl.Int64: _INTEGER_TYPES, pl.Float64: _NUMBER_TYPES, pl.String: _TEXT_TYPES}
+    return {c: kinds[kind] for c, kind in raw_types(table).items()}
 
 
 def _codes(values: list[Any], listed: Sequence[str]) -> np.ndarray:
     """``common.encode_categories``' codes: the value's position in the list, ``len(listed)``
-    for another value, NaN for missing."""
-    if not {type(v) for v in values} <= _TEXT_TYPES:
-        raise Unsupported("a category column holds a value that is not text")
+    for another value, NaN for missing (or text the CSV reader takes for missing)."""
     index = _positions(listed)
     other = len(listed)
     return np.array(

@@ -215,7 +215,9 @@ class Scorer:
         answers: list[Prediction | None] = [None] * len(applications)
         for kind in set(kinds):
             rows = [i for i, k in enumerate(kinds) if k == kind]
-            scored = self._predictions(frame.iloc[rows], [ids[i] for i in rows], kind)
+            # One kind for all (a lone request): the whole frame, not a copy of its ~700 columns.
+            part = frame if len(rows) == len(frame) else frame.iloc[rows]
+            scored = self._predictions(part, [ids[i] for i in rows], kind)
             for row, answer in zip(rows, scored, strict=True):
                 answers[row] = answer
         return cast(list[Prediction], answers)
