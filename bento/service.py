@@ -36,11 +36,12 @@ from __future__ import annotations
 
 import os
 
-# One Polars thread per worker, unless the environment says otherwise: a new applicant's
-# features are two dozen small Polars queries, and each handed to a pool of threads that the
-# other worker and the clients also want waits for a core. Two workers on two cores, full scale,
-# one thread against two in three runs (benchmarks/serving.py --polars-threads 1,2): 927-1,247
-# against 621-1,040 requests/s flat out, /explain p99 25-41 against 31-518 ms.
+# One Polars thread per worker, unless the environment says otherwise: the features of more than
+# FEW_ROWS new applicants in one call are small Polars queries (a few applicants' are computed in
+# NumPy), and each handed to a pool of threads that the other worker and the clients also want
+# waits for a core. Two workers on two cores, full scale, one thread against two in three runs
+# (benchmarks/serving.py --polars-threads 1,2), when every new applicant took the queries:
+# 927-1,247 against 621-1,040 requests/s flat out, /explain p99 25-41 against 31-518 ms.
 os.environ.setdefault("POLARS_MAX_THREADS", "1")
 
 import gc
