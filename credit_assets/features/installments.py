@@ -66,6 +66,7 @@ def row_features() -> Stages:
     )
 
 
+@cache  # built once: a new applicant's request asks for it twice
 def in_window(days: int) -> Expr:
     """Payments due in the last ``days`` days."""
     return col("DAYS_INSTALMENT") >= -days
