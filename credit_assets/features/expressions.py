@@ -248,7 +248,7 @@ def _length(columns: Columns) -> int:
     return next(iter(columns.values())).shape[0]
 
 
-def _missing_where(values: np.ndarray, *operands: np.ndarray) -> np.ndarray:
+def _missing_where(values: np.ndarray, *operands: np.ndarray | float) -> np.ndarray:
     missing = np.isnan(operands[0])
     for operand in operands[1:]:
         missing = missing | np.isnan(operand)
@@ -258,36 +258,34 @@ def _missing_where(values: np.ndarray, *operands: np.ndarray) -> np.ndarray:
 def _compare(
     left: Expr, right: Expr | float, ufunc: np.ufunc, build: Callable[[Any, Any], pl.Expr]
 ) -> Expr:
-    if isinstance(right, Expr):
-        other = right
-
-        def both(c: Columns) -> np.ndarray:
-            a, b = left.numpy(c), other.numpy(c)
-            return _missing_where(ufunc(a, b), a, b)
-
-        return Expr(build(left.polars, other.polars), both)
-
-    def one(c: Columns) -> np.ndarray:
-        values = left.numpy(c)
-        return _missing_where(ufunc(values, right), values)
-
-    return Expr(build(left.polars, right), one)
+    """A comparison: 1.0 or 0.0, missing where an operand is."""
+    return _binary(left, right, ufunc, build, missing_where_operands=True)
 
 
 def _arithmetic(
     left: Expr, right: Expr | float, ufunc: np.ufunc, build: Callable[[Any, Any], pl.Expr]
 ) -> Expr:
+    """An arithmetic operation: NaN (missing) propagates by itself."""
+    return _binary(left, right, ufunc, build, missing_where_operands=False)
+
+
+def _binary(
+    left: Expr,
+    right: Expr | float,
+    ufunc: np.ufunc,
+    build: Callable[[Any, Any], pl.Expr],
+    missing_where_operands: bool,
+) -> Expr:
     if isinstance(right, Expr):
-        other = right
+        polars, operand = build(left.polars, right.polars), right.numpy
+    else:
+        constant = right
+        polars, operand = build(left.polars, constant), lambda _: constant
 
-        def both(c: Columns) -> np.ndarray:
-            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                return ufunc(left.numpy(c), other.numpy(c))
-
-        return Expr(build(left.polars, other.polars), both)
-
-    def one(c: Columns) -> np.ndarray:
+    def evaluate(c: Columns) -> Any:
+        a, b = left.numpy(c), operand(c)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            return ufunc(left.numpy(c), right)
+            values = ufunc(a, b)
+        return _missing_where(values, a, b) if missing_where_operands else values
 
-    return Expr(build(left.polars, right), one)
+    return Expr(polars, evaluate)
