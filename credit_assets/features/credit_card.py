@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import TypeVar
 
 import polars as pl
 
@@ -12,8 +11,6 @@ from credit_assets.features.common import KEY, collected, encode_categories, sor
 from credit_assets.features.expressions import Stages, col, ratio, when, with_stages
 from credit_assets.features.summary import Agg, aggs, summarise
 from credit_assets.kaggle import schema
-
-Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 
 AGGREGATIONS = ("min", "max", "mean", "sum", "var")
 RECENT_MONTHS = (3, 12)
@@ -38,11 +35,6 @@ def numeric_columns() -> list[str]:
         for c, d in zip(table.columns, table.dtypes, strict=True)
         if d != "object" and c not in skip
     ]
-
-
-def with_row_features(credit_card: Frame) -> Frame:
-    """The month's own features (:func:`row_features`) added."""
-    return with_stages(credit_card, row_features())
 
 
 @cache
@@ -75,7 +67,7 @@ def client_ratios() -> Stages:
 def credit_card_features(credit_card: pl.LazyFrame) -> pl.DataFrame:
     """One row per client with credit cards: the recipe's five-way aggregates plus behaviour."""
     encoded = sorted_rows(credit_card.with_columns(encode_categories(STATUSES)), KEY)
-    rows = collected(with_row_features(encoded.lazy()))
+    rows = collected(with_stages(encoded.lazy(), row_features()))
     clients = summarise(rows, specs(), STATUSES, "CC", AGGREGATIONS)
     return collected(with_stages(clients, client_ratios()))
 

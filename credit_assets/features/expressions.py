@@ -79,9 +79,6 @@ class Expr:
     def __sub__(self, other: Expr | float) -> Expr:
         return _arithmetic(self, other, np.subtract, lambda a, b: a - b)
 
-    def __rsub__(self, other: float) -> Expr:
-        return lit(other) - self
-
     def __mul__(self, other: Expr | float) -> Expr:
         return _arithmetic(self, other, np.multiply, lambda a, b: a * b)
 

@@ -7,15 +7,12 @@ summarised again on their own, since recent behaviour predicts best.
 from __future__ import annotations
 
 from functools import cache
-from typing import TypeVar
 
 import polars as pl
 
 from credit_assets.features.common import KEY, collected, join_all, sorted_rows
 from credit_assets.features.expressions import Expr, Stages, col, div, with_stages
 from credit_assets.features.summary import Agg, aggs, summarise
-
-Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 
 RECENT_DAYS = (365, 730)
 RAW_COLUMNS = (
@@ -45,11 +42,6 @@ WINDOWED = {
 }
 
 
-def with_row_features(installments: Frame) -> Frame:
-    """The payment's own features (:func:`row_features`) added."""
-    return with_stages(installments, row_features())
-
-
 @cache
 def row_features() -> Stages:
     """Paid share, payment shortfall, days past due and before due of every payment, late and
@@ -75,7 +67,7 @@ def in_window(days: int) -> Expr:
 def installment_features(installments: pl.LazyFrame) -> pl.DataFrame:
     """One row per client with instalment payments."""
     rows = collected(
-        with_row_features(sorted_rows(installments.select(KEY, *RAW_COLUMNS), KEY).lazy())
+        with_stages(sorted_rows(installments.select(KEY, *RAW_COLUMNS), KEY).lazy(), row_features())
     )
     windows = [_window(rows, days) for days in RECENT_DAYS]
     clients = join_all(summarise(rows, overall_specs()), [table for table, _ in windows])

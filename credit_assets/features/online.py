@@ -39,9 +39,8 @@ from credit_assets.features.application import MISSING_CATEGORY
 from credit_assets.features.categories import BUREAU, PREVIOUS
 from credit_assets.features.common import KEY
 from credit_assets.features.expressions import evaluate
-from credit_assets.features.history import HistoryRows, raw_types
+from credit_assets.features.history import HistoryRows, raw_types, raw_value
 from credit_assets.features.summary import Agg, aggs, indicator, indicator_names
-from credit_assets.kaggle import MISSING_TEXT
 
 Columns = dict[str, np.ndarray]
 """Feature columns by name, one float64 value per applicant (NaN where missing)."""
@@ -85,12 +84,14 @@ def application_features(
     """
     table = "application_test"
     numbers = _columns(table, records, {})
-    texts = {
-        column: np.array([None if v == MISSING_CATEGORY else v for v in values], dtype=object)
-        for column in _text_columns(table)
-        for values in ([record.get(column) for record in records],)
-    }
+    texts = {column: _texts(records, column) for column in _text_columns(table)}
     return evaluate((application.cleaning(), application.derived()), numbers), texts
+
+
+def _texts(records: Sequence[Mapping[str, Any]], column: str) -> np.ndarray:
+    """A text field of every applicant, ``MISSING_CATEGORY`` made missing (as the batch does)."""
+    values = [record.get(column) for record in records]
+    return np.array([None if v == MISSING_CATEGORY else v for v in values], dtype=object)
 
 
 def side_features(histories: Sequence[HistoryRows | None]) -> Columns:
@@ -180,27 +181,20 @@ def _allowed_types(table: str) -> dict[str, frozenset[type]]:
 def _codes(values: list[Any], listed: Sequence[str]) -> np.ndarray:
     """``common.encode_categories``' codes: the value's position in the list, ``len(listed)``
     for another value, NaN for missing (or text the CSV reader takes for missing)."""
-    index = _positions(listed)
+    index = _positions(tuple(listed))
     other = len(listed)
-    return np.array(
-        [NAN if v is None or v in _MISSING_TEXT else index.get(v, other) for v in values],
-        np.float64,
-    )
+    values = [raw_value(v) for v in values]
+    return np.array([NAN if v is None else index.get(v, other) for v in values], np.float64)
 
 
 _NUMBER_TYPES = frozenset({int, float, type(None)})
 _INTEGER_TYPES = frozenset({int, type(None)})
 _TEXT_TYPES = frozenset({str, type(None)})
-_MISSING_TEXT = frozenset(MISSING_TEXT)
-_POSITIONS: dict[tuple[str, ...], dict[str, int]] = {}
 
 
-def _positions(listed: Sequence[str]) -> dict[str, int]:
-    key = tuple(listed)
-    found = _POSITIONS.get(key)
-    if found is None:
-        found = _POSITIONS[key] = {v: i for i, v in enumerate(key)}
-    return found
+@cache
+def _positions(listed: tuple[str, ...]) -> dict[str, int]:
+    return {v: i for i, v in enumerate(listed)}
 
 
 # --- summaries --------------------------------------------------------------------------------
@@ -305,7 +299,7 @@ def _summaries(rows: Rows, plan: _Plan, starts: np.ndarray, sizes: np.ndarray) -
 
 
 def _indicators(rows: Rows, plan: _Plan, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
-    """``summary.category_summaries`` of every category column at once, one row per segment:
+    """``summary._category_columns`` of every category column at once, one row per segment:
     the ones of each listed value and of missing are counted with a single ``bincount``."""
     widths = [listed + 2 for _, listed in plan.categories]  # listed values, another, missing
     offsets = np.cumsum([0, *widths[:-1]])

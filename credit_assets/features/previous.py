@@ -7,7 +7,6 @@ ones (``REFUSED_``). Day columns holding the 365243 sentinel are made missing fi
 from __future__ import annotations
 
 from functools import cache
-from typing import TypeVar
 
 import polars as pl
 
@@ -25,8 +24,6 @@ from credit_assets.features.expressions import (
 )
 from credit_assets.features.summary import Agg, aggs, summarise
 from credit_assets.kaggle import DAYS_SENTINEL
-
-Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 
 MONTHS_PER_YEAR = 12
 RECENT_DAYS = (365, 730)
@@ -67,11 +64,6 @@ LAST = {
 }
 
 
-def with_row_features(previous: Frame) -> Frame:
-    """The application's own features (:func:`row_features`) added."""
-    return with_stages(previous, row_features())
-
-
 @cache
 def row_features() -> Stages:
     """Sentinels to missing, decision flags (categories already encoded), application/credit
@@ -108,7 +100,7 @@ def previous_features(previous: pl.LazyFrame) -> pl.DataFrame:
     """One row per client with previous applications."""
     used = {KEY, "SK_ID_PREV", *NUMERIC, *SENTINEL_DAYS, *PREVIOUS} - {"APP_CREDIT_PERC"}
     encoded = previous.select(sorted(used)).with_columns(encode_categories(PREVIOUS))
-    rows = collected(with_row_features(sorted_rows(encoded, KEY).lazy()))
+    rows = collected(with_stages(sorted_rows(encoded, KEY).lazy(), row_features()))
     overall = summarise(rows, overall_specs(), PREVIOUS, "PREV")
     approved = summarise(rows.filter(pl.col("APPROVED")), aggs(AGGREGATED, "APPROVED"))
     refused = summarise(rows.filter(pl.col("REFUSED")), aggs(AGGREGATED, "REFUSED"))

@@ -119,8 +119,8 @@ def summarise(
     columns = [
         indicator
         for column, values in categories.items()
-        for indicator in category_summaries(
-            frame.get_column(column).to_numpy(), len(values), segment, counts, hows
+        for indicator in _category_columns(
+            frame.get_column(column), len(values), segment, counts, hows
         )
     ]
     if not names:
@@ -166,12 +166,11 @@ def indicator_names(
     return tuple(f"{stem}_{how.upper()}" for stem in stems for how in hows)
 
 
-def category_summaries(
-    codes: np.ndarray, listed: int, segment: np.ndarray, sizes: np.ndarray, hows: Sequence[str]
+def _category_columns(
+    codes: pl.Series, listed: int, segment: np.ndarray, sizes: np.ndarray, hows: Sequence[str]
 ) -> list[np.ndarray]:
     """The indicator summaries of one encoded column (``listed`` values), in the order of
-    :func:`indicator_names`: ``codes`` holds each row's code (as floats, NaN where missing, if
-    any is), ``segment`` its client's position and ``sizes`` each client's rows.
+    :func:`indicator_names`.
 
     The counts are laid out one row per value (``code * clients + client``), so each value's
     counts are contiguous and each summary is computed straight into its output column. Large
@@ -181,8 +180,8 @@ def category_summaries(
     """
     width = listed + 2  # the listed values, any other value, missing
     clients = sizes.size
-    index = codes
-    if index.dtype.kind == "f":
+    index = codes.to_numpy()  # floats with NaN where missing, if any is
+    if codes.has_nulls():
         index = np.where(np.isnan(index), width - 1, index)
     index = index.astype(np.int64)
     index *= clients
