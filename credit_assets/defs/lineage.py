@@ -12,6 +12,10 @@ unless asked (``make pipeline EXPERIMENTS=1``); the retraining job does not run 
 PIPELINE_SINKS = ("credit_scorer_bento", "drift_report", "evaluation_report")
 """The last assets of ``make pipeline``: they and everything upstream of them are every asset but
 the experiments (a test holds this), so a first run can name them without loading the graph."""
+PACKAGING_PRIORITY = {"dagster/priority": "2"}
+"""The ``op_tags`` of the steps between the champions and the served model (the serving bundle,
+the validation report it waits for, the packaging): Dagster runs them before the batch scores
+and the drift report that are ready with them (priority 0), which nothing downstream waits for."""
 
 
 def data_kind(instance: dg.DagsterInstance) -> str:

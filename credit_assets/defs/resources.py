@@ -17,6 +17,7 @@ from typing import Any
 
 import dagster as dg
 import pandas as pd
+import pyarrow.parquet as pq
 
 from credit_assets import settings
 
@@ -81,6 +82,12 @@ class DataLake(dg.ConfigurableResource):
             self.frame_path(name), columns=None if columns is None else list(columns)
         )
 
+    def frame_columns(self, name: str) -> list[str]:
+        """A modelling frame's columns (its index, ``SK_ID_CURR``, aside), read from the file's
+        schema without its data."""
+        schema = pq.read_schema(self.frame_path(name))
+        return [c for c in schema.names if c != KEY]
+
     def write_frame(self, name: str, frame: pd.DataFrame, digest: str) -> Path:
         """Write a modelling frame with its content hash (``models.data.dataset_hash``) beside."""
         path = self.frame_path(name)
@@ -125,6 +132,10 @@ class DataLake(dg.ConfigurableResource):
     def champion_record(self, feature_set: str = "history") -> dict[str, Any]:
         """The record the champion asset wrote (see :meth:`champion_record_path`)."""
         return json.loads(self.champion_record_path(feature_set).read_text())
+
+    def bundle_path(self) -> Path:
+        """The champions' serving bundle, staged for packaging as the BentoML model."""
+        return self.path("models", "serving_bundle")
 
     def report_path(self, name: str) -> Path:
         """A report file: ``evaluation.json``, ``drift.html``, ``failures.jsonl``, ..."""

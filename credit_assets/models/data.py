@@ -7,6 +7,7 @@ A modelling frame is a pandas DataFrame indexed by ``SK_ID_CURR`` holding the fe
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -32,11 +33,14 @@ def labelled_clients(features: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFra
         if frame[KEY].duplicated().any():
             raise ValueError(f"duplicated {KEY} in the {name}")
     target = labels.set_index(KEY)[TARGET].astype("int8")
-    frame = features.set_index(KEY)
-    # A mask and an aligned column: a join would copy the wide table once more.
-    frame = frame.loc[frame.index.isin(target.index)]
-    frame = frame.assign(**{TARGET: target.reindex(frame.index).to_numpy()})
-    return frame if frame.index.is_monotonic_increasing else frame.sort_index()
+    # The labelled rows, in key order, taken in one copy of the wide table; the index and the
+    # label then set in place (a mask, an assignment and a sort each copied the whole table).
+    keys = features[KEY].to_numpy()
+    rows = np.flatnonzero(np.isin(keys, target.index.to_numpy()))
+    frame = features.take(rows[np.argsort(keys[rows], kind="stable")])
+    frame.index = pd.Index(frame.pop(KEY).to_numpy(), name=KEY)
+    frame[TARGET] = target.reindex(frame.index).to_numpy()
+    return frame
 
 
 def split_train_holdout(
@@ -71,8 +75,15 @@ def for_feature_set(frame: pd.DataFrame, feature_set: FeatureSet) -> pd.DataFram
     the protected attributes (kept for monitoring, never inputs: see :func:`features_of`)."""
     if feature_set == "history":
         return frame
-    kept = {*columns_of(frame.columns, feature_set), TARGET, *PROTECTED_ATTRIBUTES}
-    return frame.loc[:, [c for c in frame.columns if c in kept]]
+    return frame.loc[:, frame_columns(frame.columns, feature_set)]
+
+
+def frame_columns(columns: Iterable[str], feature_set: FeatureSet) -> list[str]:
+    """Of a modelling frame's ``columns``, those :func:`for_feature_set` keeps, in order (a
+    reader can then load only them)."""
+    names = [str(c) for c in columns]
+    kept = {*columns_of(names, feature_set), TARGET, *PROTECTED_ATTRIBUTES}
+    return [c for c in names if c in kept]
 
 
 def dataset_hash(frame: pd.DataFrame) -> str:

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 from sklearn.metrics import brier_score_loss, roc_auc_score
+from threadpoolctl import threadpool_limits
 
 from credit_assets.features.feature_sets import FeatureSet
 from credit_assets.models.calibration import Method, calibrate, prior_correction, uncalibrated
@@ -55,6 +56,8 @@ class TrainingSettings:
     tens of thousands of clients, and every fold spared is a fit of the whole split."""
     seed: int = 42
     n_jobs: int = 1
+    """Threads per model, for its own loops and for the BLAS and OpenMP pools of NumPy, SciPy and
+    scikit-learn (see :func:`train_candidate`)."""
     calibration: Method = "platt"
 
 
@@ -82,7 +85,32 @@ def train_candidate(
     feature_set: FeatureSet = "history",
 ) -> CandidateResult:
     """Tune and train ``candidate`` on the columns of the frames given (already restricted to
-    ``feature_set``, which is recorded); every figure is computed here, nothing is logged."""
+    ``feature_set``, which is recorded); every figure is computed here, nothing is logged.
+
+    NumPy's BLAS would otherwise run as many threads as cores in every step: the pipeline runs
+    two candidates at once on two cores, and a logistic regression's matrix products then
+    contend with the other candidate. On the first of three folds of the full-scale training
+    set beside a busy core, its fit took 26.6 s with two BLAS threads and 17.7 s with one
+    (``benchmarks/blas_threads.py``).
+    """
+    with threadpool_limits(limits=settings.n_jobs):
+        return _train_candidate(
+            candidate, train, balanced, holdout, study_storage, settings, data_hash, data_kind,
+            feature_set,
+        )  # fmt: skip
+
+
+def _train_candidate(
+    candidate: Candidate,
+    train: pd.DataFrame,
+    balanced: pd.DataFrame,
+    holdout: pd.DataFrame,
+    study_storage: Path,
+    settings: TrainingSettings,
+    data_hash: str,
+    data_kind: str,
+    feature_set: FeatureSet,
+) -> CandidateResult:
     s = settings
     folds = s.large_data_folds if len(train) >= LARGE_DATA_ROWS else s.folds
     prefix = "" if feature_set == "history" else f"{feature_set}-"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -108,21 +109,105 @@ def save_model(
     """Create the BentoML model ``credit_scoring_champion`` holding the serving bundle and,
     when it validates this champion, the validation report (see :func:`carry_validation`).
 
+    The bundle is written in the model's folder, in one go (a notebook, the tests); the pipeline
+    writes it ahead with :func:`stage_bundle` and packages it with :func:`save_staged_model`.
+
     Returns the model's tag, its card and what became of the validation report, in words.
     """
-    import bentoml
-
     from credit_assets.serving.bundle import write_bundle
 
-    with bentoml.models.create(MODEL_NAME) as model:
-        card = write_bundle(
-            Path(model.path),
+    def fill(folder: Path) -> ModelCard:
+        return write_bundle(
+            folder,
             champion,
             client_features,
             mlflow_run_id,
             registered_version,
             application_champion,
         )
+
+    return _create_model(fill, labels, validation)
+
+
+def stage_bundle(
+    folder: Path,
+    champion: Path,
+    client_features: Path,
+    mlflow_run_id: str | None = None,
+    registered_version: str | None = None,
+    application_champion: Path | None = None,
+) -> ModelCard:
+    """Write the serving bundle of the champion at ``champion`` into ``folder``, ready for
+    :func:`save_staged_model`: the known clients' rows, scores and reasons (the long part of
+    packaging) are computed while the champion's validation report is still being written.
+
+    The bundle is written beside ``folder`` and swapped in whole: a failure leaves the previous
+    bundle as it was. Each bundle is a new set of files, so a model packaged from the previous
+    one (its files hard-linked) keeps its own.
+    """
+    from credit_assets.serving.bundle import write_bundle
+
+    staging = folder.with_name(f".{folder.name}.staging")
+    previous = folder.with_name(f".{folder.name}.previous")
+    for leftover in (staging, previous):
+        shutil.rmtree(leftover, ignore_errors=True)
+    card = write_bundle(
+        staging, champion, client_features, mlflow_run_id, registered_version, application_champion
+    )
+    if folder.exists():
+        folder.rename(previous)
+    staging.rename(folder)
+    shutil.rmtree(previous, ignore_errors=True)
+    return card
+
+
+def save_staged_model(
+    bundle: Path, labels: dict[str, str], validation: ValidationFiles | None = None
+) -> tuple[str, ModelCard, str]:
+    """Create the BentoML model ``credit_scoring_champion`` from a bundle :func:`stage_bundle`
+    wrote and, when it validates the bundle's champion, the validation report. The files are
+    hard-linked into BentoML's staging folder where the file system allows (BentoML then copies
+    that folder into its store).
+
+    Raises:
+        FileNotFoundError: if ``bundle`` holds no bundle (no model card).
+    """
+    from credit_assets.serving.bundle import CARD_FILE, ModelCard
+
+    if staged_champion(bundle) is None:
+        raise FileNotFoundError(f"no serving bundle at {bundle}: materialise serving_bundle first")
+
+    def fill(folder: Path) -> ModelCard:
+        shutil.copytree(bundle, folder, copy_function=_link_or_copy, dirs_exist_ok=True)
+        return ModelCard.load(folder / CARD_FILE)
+
+    return _create_model(fill, labels, validation)
+
+
+def staged_champion(bundle: Path) -> str | None:
+    """The version of the champion a staged bundle holds (``None``: no bundle there)."""
+    from credit_assets.serving.bundle import CARD_FILE, ModelCard
+
+    card = bundle / CARD_FILE
+    return ModelCard.load(card).version if card.is_file() else None
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # another file system, or one without hard links
+        shutil.copy2(source, target)
+
+
+def _create_model(
+    fill: Callable[[Path], ModelCard], labels: dict[str, str], validation: ValidationFiles | None
+) -> tuple[str, ModelCard, str]:
+    """The BentoML model whose folder ``fill`` writes the bundle into; labels, metadata and the
+    validation report added. Returns its tag, its card and what became of the report."""
+    import bentoml
+
+    with bentoml.models.create(MODEL_NAME) as model:
+        card = fill(Path(model.path))
         model.info.labels.update({**labels, **model_labels(card)})
         model.info.metadata.update(model_metadata(card))
         carried = carry_validation(Path(model.path), validation, card.version)

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from sklearn.preprocessing import FunctionTransformer
 
-from credit_assets.defs.deployment.assets import credit_scorer_bento, served_model
+from credit_assets.defs.deployment.assets import credit_scorer_bento, served_model, serving_bundle
 from credit_assets.defs.deployment.sensors import package_champion, package_new_champion
 from credit_assets.defs.resources import DataLake
 from credit_assets.models.calibration import uncalibrated
@@ -205,7 +205,5 @@ def test_the_sensor_launches_the_packaging_job() -> None:
     assert package_new_champion.job_name == package_champion.name
     selection = package_champion.selection
     assert selection is not None
-    assert set(selection.resolve([served_model, credit_scorer_bento])) == {
-        served_model.key,
-        credit_scorer_bento.key,
-    }
+    assets = [serving_bundle, served_model, credit_scorer_bento]
+    assert set(selection.resolve(assets)) == {a.key for a in assets}

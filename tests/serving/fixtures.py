@@ -29,7 +29,7 @@ import polars as pl
 import psutil
 import pytest
 
-from credit_assets.defs.deployment.assets import credit_scorer_bento, served_model
+from credit_assets.defs.deployment.assets import credit_scorer_bento, served_model, serving_bundle
 from credit_assets.defs.deployment.resources import BentoStore, ModelRegistry
 from credit_assets.defs.resources import DataLake
 from credit_assets.features.build import build_all
@@ -150,7 +150,7 @@ def deployment(
     with a stand-in validation report of the champion (the real one is tested in tests/models)."""
     write_validation_report(lake, champion.version)
     return dg.materialize(
-        [served_model, credit_scorer_bento],
+        [serving_bundle, served_model, credit_scorer_bento],
         resources={
             "lake": lake,
             "bento_store": BentoStore(home=str(serving_env)),

@@ -4,6 +4,7 @@ that launches packaging is tested in tests/operations/test_packaging_sensor.py).
 from __future__ import annotations
 
 import ast
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -11,13 +12,27 @@ from typing import Any
 
 import bentoml
 import dagster as dg
+import polars as pl
 import pytest
 
 from credit_assets.definitions import defs
-from credit_assets.defs.deployment.assets import GROUP, credit_scorer_bento, served_model
+from credit_assets.defs.deployment.assets import (
+    GROUP,
+    credit_scorer_bento,
+    served_model,
+    serving_bundle,
+)
 from credit_assets.models import ScoringModel
-from credit_assets.serving import bundle
-from credit_assets.serving.packaging import BENTO_INCLUDE, SERVING_PACKAGES, use_bentoml_home
+from credit_assets.defs.deployment.resources import BentoStore, ModelRegistry
+from credit_assets.defs.resources import DataLake
+from credit_assets.serving import bundle, known
+from credit_assets.serving.packaging import (
+    BENTO_INCLUDE,
+    SERVING_PACKAGES,
+    save_staged_model,
+    stage_bundle,
+    use_bentoml_home,
+)
 
 
 def _metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict[str, Any]:
@@ -30,7 +45,7 @@ def test_the_project_definitions_hold_the_deployment_group() -> None:
     dg.Definitions.validate_loadable(definitions)
     graph = definitions.resolve_asset_graph()
     deployment = {k for k in graph.get_all_asset_keys() if graph.get(k).group_name == GROUP}
-    assert deployment == {served_model.key, credit_scorer_bento.key}
+    assert deployment == {serving_bundle.key, served_model.key, credit_scorer_bento.key}
     sensor = definitions.resolve_sensor_def("package_new_champion")
     assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
     assert definitions.resolve_job_def("package_champion") is not None
@@ -62,6 +77,72 @@ def test_the_served_model_carries_the_champion(
     ):
         assert (folder / name).is_file(), name
     assert ScoringModel.load(folder / bundle.MODEL_FILE).version == champion.version
+
+
+def test_the_served_model_is_the_staged_bundle(
+    deployment: dg.ExecuteInProcessResult, lake: DataLake
+) -> None:
+    """The long part of packaging (the known clients' answers) is the bundle, staged ahead."""
+    staged = lake.bundle_path()
+    stored = Path(bentoml.models.get(_metadata(deployment, "served_model")["bentoml_model"]).path)
+    for name in (bundle.MODEL_FILE, bundle.CLIENTS_FILE, known.ANSWERS_FILE):
+        assert (stored / name).read_bytes() == (staged / name).read_bytes(), name
+    assert _metadata(deployment, "serving_bundle")["champion_version"] == (
+        _metadata(deployment, "served_model")["champion_version"]
+    )
+
+
+def test_a_new_bundle_leaves_a_packaged_model_its_files(
+    serving_env: Path, lake: DataLake, champion: ScoringModel, tmp_path: Path
+) -> None:
+    folder = tmp_path / "bundle"
+    stage_bundle(folder, lake.champion_path(), lake.features_path())
+    tag, card, _ = save_staged_model(folder, labels={})
+    try:  # the session's other tests serve the deployment's model, the latest
+        packaged = Path(bentoml.models.get(tag).path) / bundle.CARD_FILE
+        before = packaged.read_text()
+        stage_bundle(folder, lake.champion_path(), lake.features_path())
+        assert card.version == champion.version and packaged.read_text() == before
+    finally:
+        bentoml.models.delete(tag)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bundle"], "no staging folder left"
+
+
+def test_a_failed_bundle_leaves_the_previous_one(
+    lake: DataLake, tmp_path: Path
+) -> None:
+    folder = tmp_path / "bundle"
+    stage_bundle(folder, lake.champion_path(), lake.features_path())
+    card = (folder / bundle.CARD_FILE).read_text()
+    broken = tmp_path / "broken.parquet"
+    pl.read_parquet(lake.features_path()).drop("EXT_SOURCE_2").write_parquet(broken)
+    with pytest.raises(ValueError, match="lacks 1 feature"):
+        stage_bundle(folder, lake.champion_path(), broken)
+    assert (folder / bundle.CARD_FILE).read_text() == card
+    assert (folder / bundle.CLIENTS_FILE).is_file()
+
+
+def test_packaging_refuses_a_bundle_of_another_champion(
+    serving_env: Path, lake: DataLake, tmp_path: Path
+) -> None:
+    """A champion retrained since the bundle was staged is not packaged with the old bundle."""
+    resources = {
+        "lake": lake,
+        "bento_store": BentoStore(home=str(serving_env)),
+        "registry": ModelRegistry(tracking_uri=f"sqlite:///{tmp_path}/mlflow.db"),
+    }
+    stale = lake.bundle_path() / bundle.CARD_FILE
+    saved = stale.read_text() if stale.is_file() else None
+    try:
+        stale.parent.mkdir(parents=True, exist_ok=True)
+        stale.write_text(json.dumps({**json.loads(saved or "{}"), "version": "lightgbm-older"}))
+        with pytest.raises(ValueError, match="holds champion lightgbm-older"):
+            dg.materialize([served_model], resources=resources, raise_on_error=True)
+        with pytest.raises(FileNotFoundError, match="materialise serving_bundle first"):
+            save_staged_model(tmp_path / "nothing", labels={})
+    finally:
+        if saved is not None:
+            stale.write_text(saved)
 
 
 def test_the_bento_holds_the_service_its_code_and_the_model(

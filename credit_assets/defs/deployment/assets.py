@@ -7,7 +7,9 @@ import dagster as dg
 from credit_assets import settings
 from credit_assets.code_version import code_version
 from credit_assets.defs.deployment.resources import BentoStore, ModelRegistry
+from credit_assets.defs.lineage import PACKAGING_PRIORITY
 from credit_assets.defs.resources import DataLake
+from credit_assets.models import ScoringModel
 from credit_assets.serving.packaging import (
     BENTO_INCLUDE,
     BENTO_NAME,
@@ -16,7 +18,9 @@ from credit_assets.serving.packaging import (
     VALIDATION_REPORT,
     ValidationFiles,
     build_bento,
-    save_model,
+    save_staged_model,
+    stage_bundle,
+    staged_champion,
 )
 
 GROUP = "deployment"
@@ -32,35 +36,73 @@ def _megabytes(folder: Path) -> float:
 @dg.asset(
     group_name=GROUP,
     code_version=CODE_VERSION,
-    deps=[
-        "champion_model",
-        "application_only_champion_model",
-        "client_features",
-        "validation_report",
-    ],
-    kinds={"bentoml"},
+    deps=["champion_model", "application_only_champion_model", "client_features"],
+    kinds={"parquet", "numpy"},
+    op_tags=PACKAGING_PRIORITY,
 )
-def served_model(
-    context: dg.AssetExecutionContext,
-    lake: DataLake,
-    bento_store: BentoStore,
-    registry: ModelRegistry,
-) -> dg.MaterializeResult:
-    """Both champions as the BentoML model ``credit_scoring_champion``: the ScoringModel of
-    the history champion and of the application-only one, the known clients' feature rows
-    (exactly the champion's columns), readable feature descriptions, the categories of the
-    application fields and the model cards; labelled with the champion version, candidate, data
-    kind, training date and MLflow run. The validation report (``reports/validation.html`` and
-    ``.json``) travels with it when it validates this champion version: the service serves it
-    at ``/validation`` and the explainer's Model tab offers it."""
+def serving_bundle(lake: DataLake, registry: ModelRegistry) -> dg.MaterializeResult:
+    """Everything the service needs, written ahead of packaging (``models/serving_bundle/``):
+    the ScoringModel of the history champion and of the application-only one, the known
+    clients' feature rows (exactly the champion's columns) with their probability and, for the
+    refused, their reason codes, computed once by the champion; readable feature descriptions,
+    the categories of the application fields and the model cards. It is made while the
+    validation report is written; ``served_model`` packages it with the report."""
     registered = lake.champion_record().get("registered_version")
-    tag, card, validation = save_model(
+    folder = lake.bundle_path()
+    card = stage_bundle(
+        folder,
         lake.champion_path(),
         lake.features_path(),
-        labels={"dagster_run_id": context.run_id},
         mlflow_run_id=registry.run_id(registered),
         registered_version=registered,
         application_champion=lake.champion_path("application_only"),
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "champion_version": card.version,
+            "candidate": card.name,
+            "features": card.feature_count,
+            "known_clients": card.known_clients,
+            "size_mb": _megabytes(folder),
+            "path": dg.MetadataValue.path(str(folder)),
+        }
+    )
+
+
+@dg.asset(
+    group_name=GROUP,
+    code_version=CODE_VERSION,
+    deps=[serving_bundle, "validation_report"],
+    kinds={"bentoml"},
+    op_tags=PACKAGING_PRIORITY,
+)
+def served_model(
+    context: dg.AssetExecutionContext, lake: DataLake, bento_store: BentoStore
+) -> dg.MaterializeResult:
+    """Both champions as the BentoML model ``credit_scoring_champion``: the serving bundle
+    (``serving_bundle``), labelled with the champion version, candidate, data kind, training
+    date and MLflow run. The validation report (``reports/validation.html`` and ``.json``)
+    travels with it when it validates this champion version: the service serves it at
+    ``/validation`` and the explainer's Model tab offers it.
+
+    Raises:
+        FileNotFoundError: if no bundle is staged.
+        ValueError: if the staged bundle is of another champion than ``champion_model``'s
+            (materialise ``serving_bundle`` again).
+    """
+    bundle = lake.bundle_path()
+    champion = ScoringModel.load(lake.champion_path()).version
+    staged = staged_champion(bundle)
+    if staged is None:
+        raise FileNotFoundError(f"no serving bundle at {bundle}: materialise serving_bundle first")
+    if staged != champion:
+        raise ValueError(
+            f"the serving bundle holds champion {staged}, champion_model holds {champion}:"
+            " materialise serving_bundle first"
+        )
+    tag, card, validation = save_staged_model(
+        bundle,
+        labels={"dagster_run_id": context.run_id},
         validation=ValidationFiles(
             lake.report_path(VALIDATION_REPORT), lake.report_path(VALIDATION_DATA)
         ),
@@ -91,6 +133,7 @@ def served_model(
     code_version=BENTO_CODE_VERSION,
     deps=[served_model],
     kinds={"bentoml"},
+    op_tags=PACKAGING_PRIORITY,
 )
 def credit_scorer_bento(
     context: dg.AssetExecutionContext, bento_store: BentoStore

@@ -7,7 +7,7 @@ from typing import Any
 
 import dagster as dg
 
-from credit_assets.defs.deployment.assets import credit_scorer_bento, served_model
+from credit_assets.defs.deployment.assets import credit_scorer_bento, served_model, serving_bundle
 from credit_assets.defs.resources import DataLake
 from credit_assets.models import ScoringModel
 from credit_assets.monitoring.gates import judge_redeploy
@@ -19,8 +19,11 @@ PACKAGE_MAX_RUNTIME_SECONDS = 30 * 60
 
 package_champion = dg.define_asset_job(
     "package_champion",
-    selection=dg.AssetSelection.assets(served_model, credit_scorer_bento),
-    description="Turn the champion into the BentoML model and build the credit_scorer Bento.",
+    selection=dg.AssetSelection.assets(serving_bundle, served_model, credit_scorer_bento),
+    description=(
+        "Write the champion's serving bundle, turn it into the BentoML model and build the"
+        " credit_scorer Bento."
+    ),
     tags={"dagster/max_runtime": str(PACKAGE_MAX_RUNTIME_SECONDS)},
 )
 

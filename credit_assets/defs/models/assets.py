@@ -14,7 +14,7 @@ from credit_assets.defs.tracking import MlflowTracking
 from credit_assets.features.feature_sets import FEATURE_SETS, FeatureSet
 from credit_assets.models import plots
 from credit_assets.models.candidates import CANDIDATES, Candidate
-from credit_assets.models.data import TARGET, dataset_hash, for_feature_set
+from credit_assets.models.data import TARGET, dataset_hash, frame_columns
 from credit_assets.models.resampling import compare_resampling
 from credit_assets.models.scorecard import Scorecard, card_markdown, points_table
 from credit_assets.models.train import CandidateResult, TrainingSettings, train_candidate
@@ -119,8 +119,10 @@ def candidate_asset(
         lake: DataLake,
         tracking: MlflowTracking,
     ) -> dg.MaterializeResult:
+        # The application-only candidates read their sixth of the columns, not the whole frames.
+        columns = frame_columns(lake.frame_columns("training_set"), feature_set)
         frames = {
-            name: for_feature_set(lake.read_frame(name), feature_set)
+            name: lake.read_frame(name, columns)
             for name in ("training_set", "balanced_training_set", "holdout_set")
         }
         train, balanced, holdout = frames.values()

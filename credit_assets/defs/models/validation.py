@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from credit_assets.code_version import code_version
+from credit_assets.defs.lineage import PACKAGING_PRIORITY
 from credit_assets.defs.models.assets import GROUP
 from credit_assets.defs.models.champion import champion_key
 from credit_assets.defs.prediction_log import PredictionLogStore
@@ -69,6 +70,7 @@ def logged_scores(log: PredictionLogStore, version: str) -> np.ndarray:
         "application_test",
     ],
     kinds={"html", "json", "mlflow"},
+    op_tags=PACKAGING_PRIORITY,
 )
 def validation_report(
     config: ValidationConfig,
