@@ -12,7 +12,8 @@ together, for example ``max_samples=null`` or ``bags=3``); each line gives the s
 figures the evaluation report holds: CV, out-of-fold and holdout AUC, cross-fitted and holdout
 business cost. ``--changed-only`` skips the defaults' run (when an earlier run printed it).
 The defaults shown are the family's; from ``LARGE_DATA_ROWS`` training clients on, the
-candidate's large-data settings apply on top of them (and of the changes), as in the pipeline.
+candidate's large-data settings apply on top of them, as in the pipeline, and the changes on top
+of both.
 """
 
 from __future__ import annotations
@@ -68,7 +69,9 @@ def main() -> None:
     if not args.changed_only:
         print(f"  defaults {candidate.defaults}: {figures(candidate, frames, args.folds)}")
     if changed:
-        other = replace(candidate, defaults=candidate.defaults | changed)
+        # A change wins over the large-data settings too.
+        large = {k: v for k, v in candidate.large_data.items() if k not in changed}
+        other = replace(candidate, defaults=candidate.defaults | changed, large_data=large)
         print(f"  with {changed}: {figures(other, frames, args.folds)}")
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import dagster as dg
 import pandas as pd
+import polars as pl
 import pyarrow.parquet as pq
 
 from credit_assets import settings
@@ -91,7 +92,10 @@ class DataLake(dg.ConfigurableResource):
     def write_frame(self, name: str, frame: pd.DataFrame, digest: str) -> Path:
         """Write a modelling frame with its content hash (``models.data.dataset_hash``) beside."""
         path = self.frame_path(name)
-        frame.to_parquet(path)
+        # Dictionary pages for the text columns only: hundreds of thousands of distinct amounts
+        # make a dictionary that costs time to build and to read, and saves little room.
+        text = [str(c) for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+        frame.to_parquet(path, use_dictionary=text)
         path.with_suffix(".sha256").write_text(digest)
         return path
 
@@ -103,9 +107,12 @@ class DataLake(dg.ConfigurableResource):
 
     def clients_to_score(self) -> pd.DataFrame:
         """Client features of every ``application_test`` client, indexed by ``SK_ID_CURR``."""
-        ids = pd.read_parquet(self.raw_table("application_test"), columns=[KEY])[KEY]
-        features = pd.read_parquet(self.features_path()).set_index(KEY)
-        return features.reindex(ids.to_numpy())
+        ids = pl.read_parquet(self.raw_table("application_test"), columns=[KEY])
+        # Joined in Polars: only the test clients' rows become pandas, not the whole table.
+        features = ids.join(
+            pl.read_parquet(self.features_path()), on=KEY, how="left", maintain_order="left"
+        )
+        return features.to_pandas().set_index(KEY)
 
     def candidate_path(
         self, name: str, suffix: str = ".joblib", feature_set: str = "history"

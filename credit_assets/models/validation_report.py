@@ -116,12 +116,14 @@ def deciles(y: ArrayLike, proba: ArrayLike, groups: int = 10) -> list[dict[str, 
     observed rate's Wilson 95 % interval."""
     y_arr, p = np.asarray(y).astype(int), np.asarray(proba, dtype=np.float64)
     frame = pd.DataFrame({"group": decile_groups(p, groups), "y": y_arr, "p": p})
-    table = frame.groupby("group").agg(
-        clients=("y", "size"),
-        defaulters=("y", "sum"),
-        mean_predicted=("p", "mean"),
-        min_score=("p", "min"),
-        max_score=("p", "max"),
+    table = pd.DataFrame(
+        frame.groupby("group").agg(
+            clients=("y", "size"),
+            defaulters=("y", "sum"),
+            mean_predicted=("p", "mean"),
+            min_score=("p", "min"),
+            max_score=("p", "max"),
+        )
     )
     clients, defaulters = table["clients"].to_numpy(), table["defaulters"].to_numpy()
     low, high = wilson(defaulters, clients)
@@ -198,7 +200,8 @@ def stability(inputs: ChampionInputs, settings: ValidationSettings) -> dict[str,
     """PSI of the score and of the main features, training clients against application_test
     clients and (when enough are logged) the scores this model version served."""
     model = inputs.model
-    reference = pd.Series(model.predict_proba(features_of(inputs.training)), name="score")
+    training = features_of(inputs.training)
+    reference = pd.Series(model.predict_proba(training), name="score")
     test = pd.Series(model.predict_proba(inputs.test_clients), name="score")
     logged = inputs.logged_scores
     if logged is None or len(logged) < settings.min_logged_predictions:
@@ -216,9 +219,7 @@ def stability(inputs: ChampionInputs, settings: ValidationSettings) -> dict[str,
     total = float(importance.sum())
     shares = (importance / total).to_dict() if total > 0 else None
     main = drift.main_features(model.feature_names, shares, settings.top_features)
-    features = drift.compare(
-        features_of(inputs.training), inputs.test_clients, shares, columns=main
-    )
+    features = drift.compare(training, inputs.test_clients, shares, columns=main)
     return {
         "reference": f"training clients ({len(reference)})",
         "score_test_clients": {

@@ -34,16 +34,16 @@ def test_a_large_split_gets_one_booster_with_no_sampler_in_front(frames: Any) ->
     assert not fits_every_row(experiment.named_steps["model"])
 
 
-def test_the_forest_grows_each_tree_on_half_the_rows_and_a_quarter_at_full_scale(
+def test_the_forest_grows_each_tree_on_half_the_rows_and_fewer_at_full_scale(
     frames: Any,
 ) -> None:
     forest, X = CANDIDATES["random_forest"], features_of(frames.train)
     assert forest.pipeline({}, X).named_steps["model"].max_samples == 0.5
     large = forest.pipeline({}, X, rows=LARGE_DATA_ROWS).named_steps["model"]
-    assert large.max_samples == 0.25
+    assert large.max_samples == 0.15
     # A tuned trial's hyperparameters do not bring the whole rows back.
     tuned = {"max_depth": 10, "min_samples_leaf": 3, "max_features": 0.2}
-    assert forest.pipeline(tuned, X, rows=LARGE_DATA_ROWS).named_steps["model"].max_samples == 0.25
+    assert forest.pipeline(tuned, X, rows=LARGE_DATA_ROWS).named_steps["model"].max_samples == 0.15
 
 
 @pytest.fixture(scope="module")

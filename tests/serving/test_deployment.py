@@ -22,9 +22,9 @@ from credit_assets.defs.deployment.assets import (
     served_model,
     serving_bundle,
 )
-from credit_assets.models import ScoringModel
 from credit_assets.defs.deployment.resources import BentoStore, ModelRegistry
 from credit_assets.defs.resources import DataLake
+from credit_assets.models import ScoringModel
 from credit_assets.serving import bundle, known
 from credit_assets.serving.packaging import (
     BENTO_INCLUDE,
@@ -87,8 +87,9 @@ def test_the_served_model_is_the_staged_bundle(
     stored = Path(bentoml.models.get(_metadata(deployment, "served_model")["bentoml_model"]).path)
     for name in (bundle.MODEL_FILE, bundle.CLIENTS_FILE, known.ANSWERS_FILE):
         assert (stored / name).read_bytes() == (staged / name).read_bytes(), name
-    assert _metadata(deployment, "serving_bundle")["champion_version"] == (
-        _metadata(deployment, "served_model")["champion_version"]
+    assert (
+        _metadata(deployment, "serving_bundle")["champion_version"]
+        == (_metadata(deployment, "served_model")["champion_version"])
     )
 
 
@@ -108,9 +109,7 @@ def test_a_new_bundle_leaves_a_packaged_model_its_files(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bundle"], "no staging folder left"
 
 
-def test_a_failed_bundle_leaves_the_previous_one(
-    lake: DataLake, tmp_path: Path
-) -> None:
+def test_a_failed_bundle_leaves_the_previous_one(lake: DataLake, tmp_path: Path) -> None:
     folder = tmp_path / "bundle"
     stage_bundle(folder, lake.champion_path(), lake.features_path())
     card = (folder / bundle.CARD_FILE).read_text()

@@ -5,6 +5,7 @@ from typing import Any
 
 import dagster as dg
 import pandas as pd
+import polars as pl
 
 from credit_assets.code_version import code_version
 from credit_assets.defs.lineage import data_kind
@@ -79,7 +80,9 @@ def train_holdout_split(
     tracking: MlflowTracking,
 ) -> Iterator[dg.MaterializeResult]:
     """Split the labelled clients, stratified on TARGET and seeded."""
-    frame = labelled_clients(pd.read_parquet(lake.features_path()), lake.labels())
+    # Polars decodes the wide table on every core; pandas gets the finished columns.
+    features = pl.read_parquet(lake.features_path()).to_pandas()
+    frame = labelled_clients(features, lake.labels())
     train, holdout = split_train_holdout(frame, config.holdout_share, config.seed)
     kind = data_kind(context.instance)
     hashes = {}
