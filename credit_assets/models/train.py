@@ -144,12 +144,8 @@ def _train_candidate(
     # come: either gets every training client.
     fit_on = train if fits_every_row(model) else balanced
     start = time.perf_counter()
-    if fit_on is train and cv.bins is not None and cv.bins.suits(pipeline, final=True):
-        cv.bins.fit(pipeline, y_train)  # the training split as the folds binned it
-    else:
-        pipeline.fit(features_of(fit_on), fit_on[TARGET].to_numpy())
+    pipeline.fit(features_of(fit_on), fit_on[TARGET].to_numpy())
     fit_seconds = time.perf_counter() - start
-    cv.bins = None  # a gigabyte at full scale
     prep, model = pipeline.named_steps["prep"], pipeline.named_steps["model"]
     start = time.perf_counter()
     raw = np.asarray(raw_scores(prep, model, features_of(holdout)), dtype=np.float64)
