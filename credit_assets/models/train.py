@@ -90,8 +90,8 @@ def train_candidate(
     NumPy's BLAS would otherwise run as many threads as cores in every step: the pipeline runs
     two candidates at once on two cores, and a logistic regression's matrix products then
     contend with the other candidate. On the first of three folds of the full-scale training
-    set beside a busy core, its fit took 26.6 s with two BLAS threads and 17.7 s with one
-    (``benchmarks/blas_threads.py``).
+    set its fit took 16.1 s with one BLAS thread and 19.3 s with two beside a busy core (12.8 s
+    and 16.0 s alone), the same AUC (``benchmarks/blas_threads.py``).
     """
     with threadpool_limits(limits=settings.n_jobs):
         return _train_candidate(
