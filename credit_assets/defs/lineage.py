@@ -13,9 +13,16 @@ PIPELINE_SINKS = ("credit_scorer_bento", "drift_report", "evaluation_report")
 """The last assets of ``make pipeline``: they and everything upstream of them are every asset but
 the experiments (a test holds this), so a first run can name them without loading the graph."""
 PACKAGING_PRIORITY = {"dagster/priority": "2"}
-"""The ``op_tags`` of the steps between the champions and the served model (the serving bundle,
-the validation report it waits for, the packaging): Dagster runs them before the batch scores
-and the drift report that are ready with them (priority 0), which nothing downstream waits for."""
+"""The ``op_tags`` of the steps between the champions and the served model (the validation
+report, the packaging, the Bento): Dagster runs them before the batch scores and the drift
+report that are ready with them (priority 0), which nothing downstream waits for."""
+HISTORY_FIRST = 10
+"""Added to the priority of the candidates on every client feature: they all run before the
+application-only ones, so the champion is chosen, and its serving bundle written, while those
+train; only the validation report and the packaging are left after the last candidate."""
+CHAMPION_PRIORITY = {"dagster/priority": str(HISTORY_FIRST - 1)}
+"""The ``op_tags`` of the champions and the serving bundle: ahead of any application-only
+candidate (priorities 0 to 8) as soon as they are ready, after every history candidate."""
 
 
 def data_kind(instance: dg.DagsterInstance) -> str:

@@ -3,7 +3,8 @@
 - ``scoring_model.joblib``: the champion ``ScoringModel`` (preprocessing, model, calibration,
   threshold, feature names), which scores known clients and applicants sent with their history;
 - ``application_only_scoring_model.joblib``: the application-only champion, which scores
-  applicants sent without history (with ``application_only_card.json``, its card);
+  applicants sent without history (with ``application_only_card.json``, its card); the
+  pipeline adds it to the staged bundle at packaging (:func:`add_application_champion`);
 - ``clients.npy`` and ``clients.arrow``: the known clients' feature rows, exactly the
   champion's columns: the numbers as a matrix the service memory-maps, the ids and texts as an
   uncompressed Arrow file (``store.py``; older bundles: every column in ``clients.arrow``, or
@@ -136,15 +137,34 @@ def write_bundle(
     card.save(folder / CARD_FILE)
     write_answers(folder, model, folder / CLIENTS_FILE)
     if application_champion is not None:
-        application = ScoringModel.load(application_champion)
-        outside = sorted(set(application.feature_names) - set(model.feature_names))
-        if outside:
-            raise ValueError(
-                f"the application-only champion {application.version} uses features the client"
-                f" table of the champion lacks (e.g. {outside[:5]})"
-            )
-        shutil.copyfile(application_champion, folder / APPLICATION_MODEL_FILE)
-        ModelCard.of(application, table.height).save(folder / APPLICATION_CARD_FILE)
+        add_application_champion(folder, application_champion)
+    return card
+
+
+def add_application_champion(folder: Path, application_champion: Path) -> ModelCard:
+    """Put the application-only champion saved at ``application_champion`` in the bundle that
+    :func:`write_bundle` wrote in ``folder`` (its model and card); its card.
+
+    The files are written anew, never through a file the folder shares with another bundle.
+
+    Raises:
+        ValueError: if the application-only champion uses a feature the bundle's client table
+            lacks.
+    """
+    spec = FeatureSpec.load(folder / SPEC_FILE)
+    application = ScoringModel.load(application_champion)
+    outside = sorted(set(application.feature_names) - set(spec.columns))
+    if outside:
+        raise ValueError(
+            f"the application-only champion {application.version} uses features the client"
+            f" table of the champion lacks (e.g. {outside[:5]})"
+        )
+    model_file, card_file = folder / APPLICATION_MODEL_FILE, folder / APPLICATION_CARD_FILE
+    for path in (model_file, card_file):
+        path.unlink(missing_ok=True)  # a hard link to a staged bundle's file: left to it
+    shutil.copyfile(application_champion, model_file)
+    card = ModelCard.of(application, ModelCard.load(folder / CARD_FILE).known_clients)
+    card.save(card_file)
     return card
 
 

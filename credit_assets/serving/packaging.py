@@ -135,11 +135,11 @@ def stage_bundle(
     client_features: Path,
     mlflow_run_id: str | None = None,
     registered_version: str | None = None,
-    application_champion: Path | None = None,
 ) -> ModelCard:
     """Write the serving bundle of the champion at ``champion`` into ``folder``, ready for
     :func:`save_staged_model`: the known clients' rows, scores and reasons (the long part of
-    packaging) are computed while the champion's validation report is still being written.
+    packaging) are computed as soon as the champion is chosen, while the application-only
+    candidates still train and before the validation report is written.
 
     The bundle is written beside ``folder`` and swapped in whole: a failure leaves the previous
     bundle as it was. Each bundle is a new set of files, so a model packaged from the previous
@@ -151,9 +151,7 @@ def stage_bundle(
     previous = folder.with_name(f".{folder.name}.previous")
     for leftover in (staging, previous):
         shutil.rmtree(leftover, ignore_errors=True)
-    card = write_bundle(
-        staging, champion, client_features, mlflow_run_id, registered_version, application_champion
-    )
+    card = write_bundle(staging, champion, client_features, mlflow_run_id, registered_version)
     if folder.exists():
         folder.rename(previous)
     staging.rename(folder)
@@ -162,23 +160,30 @@ def stage_bundle(
 
 
 def save_staged_model(
-    bundle: Path, labels: dict[str, str], validation: ValidationFiles | None = None
+    bundle: Path,
+    labels: dict[str, str],
+    validation: ValidationFiles | None = None,
+    application_champion: Path | None = None,
 ) -> tuple[str, ModelCard, str]:
     """Create the BentoML model ``credit_scoring_champion`` from a bundle :func:`stage_bundle`
-    wrote and, when it validates the bundle's champion, the validation report. The files are
+    wrote, the application-only champion saved at ``application_champion`` when given and, when
+    it validates the bundle's champion, the validation report. The bundle's files are
     hard-linked into BentoML's staging folder where the file system allows (BentoML then copies
     that folder into its store).
 
     Raises:
         FileNotFoundError: if ``bundle`` holds no bundle (no model card).
+        ValueError: if the application-only champion uses a feature the bundle lacks.
     """
-    from credit_assets.serving.bundle import CARD_FILE, ModelCard
+    from credit_assets.serving.bundle import CARD_FILE, ModelCard, add_application_champion
 
     if staged_champion(bundle) is None:
         raise FileNotFoundError(f"no serving bundle at {bundle}: materialise serving_bundle first")
 
     def fill(folder: Path) -> ModelCard:
         shutil.copytree(bundle, folder, copy_function=_link_or_copy, dirs_exist_ok=True)
+        if application_champion is not None:
+            add_application_champion(folder, application_champion)
         return ModelCard.load(folder / CARD_FILE)
 
     return _create_model(fill, labels, validation)

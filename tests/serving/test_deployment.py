@@ -91,6 +91,45 @@ def test_the_served_model_is_the_staged_bundle(
         _metadata(deployment, "serving_bundle")["champion_version"]
         == (_metadata(deployment, "served_model")["champion_version"])
     )
+    # The application-only champion joins at packaging: the bundle is made before it is chosen.
+    application = lake.champion_path("application_only")
+    assert not (staged / bundle.APPLICATION_MODEL_FILE).exists()
+    assert (stored / bundle.APPLICATION_MODEL_FILE).read_bytes() == application.read_bytes()
+    card = bundle.ModelCard.load(stored / bundle.APPLICATION_CARD_FILE)
+    assert card.version == ScoringModel.load(application).version
+    assert card.feature_set == "application_only"
+
+
+def test_packaging_writes_the_application_champion_anew_beside_the_bundle_files(
+    serving_env: Path, lake: DataLake, tmp_path: Path
+) -> None:
+    """A bundle staged by an earlier version held the application-only champion itself; the
+    packaged model's copy (hard-linked) is replaced, never written through to the bundle."""
+    folder = tmp_path / "bundle"
+    stage_bundle(folder, lake.champion_path(), lake.features_path())
+    (folder / bundle.APPLICATION_MODEL_FILE).write_bytes(b"an earlier champion")
+    application = lake.champion_path("application_only")
+    tag, _, _ = save_staged_model(folder, labels={}, application_champion=application)
+    try:
+        stored = Path(bentoml.models.get(tag).path)
+        assert (stored / bundle.APPLICATION_MODEL_FILE).read_bytes() == application.read_bytes()
+        assert (folder / bundle.APPLICATION_MODEL_FILE).read_bytes() == b"an earlier champion"
+    finally:
+        bentoml.models.delete(tag)
+
+
+def test_packaging_refuses_an_application_champion_outside_the_bundles_features(
+    serving_env: Path, lake: DataLake, tmp_path: Path
+) -> None:
+    folder = tmp_path / "bundle"
+    stage_bundle(folder, lake.champion_path(), lake.features_path())
+    spec = json.loads((folder / bundle.SPEC_FILE).read_text())
+    kept = [c for c in spec["columns"] if c != "EXT_SOURCE_2"]
+    (folder / bundle.SPEC_FILE).write_text(json.dumps({**spec, "columns": kept}))
+    with pytest.raises(ValueError, match="uses features the client table of the champion lacks"):
+        save_staged_model(
+            folder, labels={}, application_champion=lake.champion_path("application_only")
+        )
 
 
 def test_a_new_bundle_leaves_a_packaged_model_its_files(

@@ -7,7 +7,7 @@ import dagster as dg
 from credit_assets import settings
 from credit_assets.code_version import code_version
 from credit_assets.defs.deployment.resources import BentoStore, ModelRegistry
-from credit_assets.defs.lineage import PACKAGING_PRIORITY
+from credit_assets.defs.lineage import CHAMPION_PRIORITY, PACKAGING_PRIORITY
 from credit_assets.defs.resources import DataLake
 from credit_assets.models import ScoringModel
 from credit_assets.serving.packaging import (
@@ -36,17 +36,18 @@ def _megabytes(folder: Path) -> float:
 @dg.asset(
     group_name=GROUP,
     code_version=CODE_VERSION,
-    deps=["champion_model", "application_only_champion_model", "client_features"],
+    deps=["champion_model", "client_features"],
     kinds={"parquet", "numpy"},
-    op_tags=PACKAGING_PRIORITY,
+    op_tags=CHAMPION_PRIORITY,
 )
 def serving_bundle(lake: DataLake, registry: ModelRegistry) -> dg.MaterializeResult:
-    """Everything the service needs, written ahead of packaging (``models/serving_bundle/``):
-    the ScoringModel of the history champion and of the application-only one, the known
-    clients' feature rows (exactly the champion's columns) with their probability and, for the
-    refused, their reason codes, computed once by the champion; readable feature descriptions,
-    the categories of the application fields and the model cards. It is made while the
-    validation report is written; ``served_model`` packages it with the report."""
+    """What the service needs of the champion, written ahead of packaging
+    (``models/serving_bundle/``): its ScoringModel, the known clients' feature rows (exactly
+    the champion's columns) with their probability and, for the refused, their reason codes,
+    computed once by the champion; readable feature descriptions, the categories of the
+    application fields and the model card. It is made as soon as the champion is chosen, while
+    the application-only candidates train; ``served_model`` packages it with the
+    application-only champion and the validation report."""
     registered = lake.champion_record().get("registered_version")
     folder = lake.bundle_path()
     card = stage_bundle(
@@ -55,7 +56,6 @@ def serving_bundle(lake: DataLake, registry: ModelRegistry) -> dg.MaterializeRes
         lake.features_path(),
         mlflow_run_id=registry.run_id(registered),
         registered_version=registered,
-        application_champion=lake.champion_path("application_only"),
     )
     return dg.MaterializeResult(
         metadata={
@@ -72,7 +72,7 @@ def serving_bundle(lake: DataLake, registry: ModelRegistry) -> dg.MaterializeRes
 @dg.asset(
     group_name=GROUP,
     code_version=CODE_VERSION,
-    deps=[serving_bundle, "validation_report"],
+    deps=[serving_bundle, "application_only_champion_model", "validation_report"],
     kinds={"bentoml"},
     op_tags=PACKAGING_PRIORITY,
 )
@@ -80,10 +80,10 @@ def served_model(
     context: dg.AssetExecutionContext, lake: DataLake, bento_store: BentoStore
 ) -> dg.MaterializeResult:
     """Both champions as the BentoML model ``credit_scoring_champion``: the serving bundle
-    (``serving_bundle``), labelled with the champion version, candidate, data kind, training
-    date and MLflow run. The validation report (``reports/validation.html`` and ``.json``)
-    travels with it when it validates this champion version: the service serves it at
-    ``/validation`` and the explainer's Model tab offers it.
+    (``serving_bundle``) and the application-only champion, labelled with the champion
+    version, candidate, data kind, training date and MLflow run. The validation report
+    (``reports/validation.html`` and ``.json``) travels with it when it validates this champion
+    version: the service serves it at ``/validation`` and the explainer's Model tab offers it.
 
     Raises:
         FileNotFoundError: if no bundle is staged.
@@ -106,6 +106,7 @@ def served_model(
         validation=ValidationFiles(
             lake.report_path(VALIDATION_REPORT), lake.report_path(VALIDATION_DATA)
         ),
+        application_champion=lake.champion_path("application_only"),
     )
     folder = Path(bento_store.home) / "models" / tag.replace(":", "/")
     return dg.MaterializeResult(

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from credit_assets.code_version import code_version
+from credit_assets.defs.lineage import CHAMPION_PRIORITY
 from credit_assets.defs.models.assets import FEATURE_SET_TITLES, GROUP, candidate_key
 from credit_assets.defs.resources import DataLake, HomeCreditSource, name_prefix
 from credit_assets.defs.tracking import MlflowTracking
@@ -65,6 +66,7 @@ def champion_asset(feature_set: FeatureSet) -> dg.AssetsDefinition:
         group_name=GROUP,
         deps=[candidate_key(name, feature_set) for name in CANDIDATES],
         kinds={"joblib", "mlflow"},
+        op_tags=CHAMPION_PRIORITY,
         description=(
             f"The champion on {FEATURE_SET_TITLES[feature_set]}: the candidate with the lowest"
             " cross-fitted out-of-fold business cost (ties: higher CV AUC; the holdout never"
