@@ -21,8 +21,9 @@ HISTORY_FIRST = 10
 application-only ones, so the champion is chosen, and its serving bundle written, while those
 train; only the validation report and the packaging are left after the last candidate."""
 CHAMPION_PRIORITY = {"dagster/priority": str(HISTORY_FIRST - 1)}
-"""The ``op_tags`` of the champions and the serving bundle: ahead of any application-only
-candidate (priorities 0 to 8) as soon as they are ready, after every history candidate."""
+"""The ``op_tags`` of the champions, their checks and the serving bundle: ahead of any
+application-only candidate (priorities 0 to 8) as soon as they are ready, after every history
+candidate. A blocking check left at priority 0 would hold the bundle until those are done."""
 
 
 def data_kind(instance: dg.DagsterInstance) -> str:

@@ -62,6 +62,33 @@ def test_definitions_hold_the_training_and_models_groups() -> None:
     assert {"champion_beats_dummy", "champion_auc_plausible", "holdout_stratified"} <= check_names
 
 
+def test_the_champion_and_its_bundle_go_before_the_application_only_candidates() -> None:
+    """Step priorities: every history candidate first, then the champions, their checks and
+    the serving bundle as soon as they are ready, ahead of any application-only candidate."""
+    definitions = defs()
+    priority = {
+        node.op.name: int(node.op.tags.get("dagster/priority", 0))
+        for node in [*(definitions.assets or []), *(definitions.asset_checks or [])]
+        if isinstance(node, dg.AssetsDefinition | dg.AssetChecksDefinition)
+    }
+    history = {priority[model_assets.candidate_key(name)] for name in model_assets.CANDIDATES}
+    application_only = {
+        priority[model_assets.candidate_key(name, "application_only")]
+        for name in model_assets.CANDIDATES
+    }
+    ahead = {
+        "champion_model",
+        "champion_model_champion_beats_dummy",
+        "champion_model_champion_auc_plausible",
+        "serving_bundle",
+        "application_only_champion_model",
+    }
+    assert max(application_only) < min(priority[name] for name in ahead)
+    assert max(priority[name] for name in ahead) < min(history)
+    # The report and the packaging still go before the batch scores and the drift report.
+    assert priority["validation_report"] > priority["batch_scores"] == priority["drift_report"]
+
+
 @pytest.fixture(scope="module")
 def run(
     tiny_synthetic: Path, stand_in_features: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory

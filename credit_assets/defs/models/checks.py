@@ -7,6 +7,7 @@ import json
 import dagster as dg
 import pandas as pd
 
+from credit_assets.defs.lineage import CHAMPION_PRIORITY
 from credit_assets.defs.models.champion import champion_key
 from credit_assets.defs.resources import DataLake
 from credit_assets.features.feature_sets import FEATURE_SETS, FeatureSet
@@ -41,6 +42,7 @@ def champion_checks(feature_set: FeatureSet) -> list[dg.AssetChecksDefinition]:
     @dg.asset_check(
         asset=asset,
         name="champion_beats_dummy",
+        op_tags=CHAMPION_PRIORITY,  # the serving bundle waits for them
         blocking=True,
         description=(
             "The champion beats the dummy clearly on out-of-fold figures: 5 % cheaper and"
@@ -57,6 +59,7 @@ def champion_checks(feature_set: FeatureSet) -> list[dg.AssetChecksDefinition]:
     @dg.asset_check(
         asset=asset,
         name="champion_auc_plausible",
+        op_tags=CHAMPION_PRIORITY,  # the serving bundle waits for them
         blocking=True,
         description=(
             f"Leakage alarm: an AUC above {LEAKAGE_AUC} (default) on this problem means a feature"
@@ -73,6 +76,7 @@ def champion_checks(feature_set: FeatureSet) -> list[dg.AssetChecksDefinition]:
     @dg.asset_check(
         asset=asset,
         name="champion_single_row_latency",
+        op_tags=CHAMPION_PRIORITY,
         description=f"Scoring one client takes under {MAX_SINGLE_ROW_MS} ms (median).",
     )
     def single_row_latency(lake: DataLake) -> dg.AssetCheckResult:
