@@ -210,11 +210,12 @@ def _lightgbm(params: Params, frame: pd.DataFrame, seed: int, n_jobs: int, cw: C
         "verbose": -1,
     }
     resampling = settings.pop("resampling", "undersample")
+    settings = common | settings  # a setting given (a benchmark's variant) wins over the common
     if bags > 1 and cw is None:
-        return UndersampledBagging(bags=bags, seed=seed, **settings, **common)
+        return UndersampledBagging(bags=bags, seed=seed, **settings)
     if resampling == "none" and cw is None:
-        return OneBooster(**settings, **common, random_state=seed)
-    return LGBMClassifier(**settings, **common, class_weight=cw, random_state=seed)
+        return OneBooster(**settings, random_state=seed)
+    return LGBMClassifier(**settings, class_weight=cw, random_state=seed)
 
 
 def _suggest_scorecard(trial: optuna.Trial) -> Params:

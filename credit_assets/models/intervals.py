@@ -8,6 +8,7 @@ are drawn as counts per client and evaluated all at once, chunk by chunk, withou
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -70,47 +71,94 @@ def bootstrap_auc(
     Raises:
         ValueError: if the labels are not 0/1, lengths differ, or a class is absent.
     """
+    draws = stratified_bootstrap(y_true, scores, resamples, seed)
+    return draws.interval(confidence)
+
+
+@dataclass(frozen=True)
+class BootstrapDraws:
+    """The AUC of the whole sample and of each stratified resample, with the resample totals of
+    any per-client values asked for (one row per value array, one column per resample)."""
+
+    estimate: float
+    aucs: NDArray[np.float64]
+    totals: NDArray[np.float64]
+
+    def interval(self, confidence: float = CONFIDENCE) -> Interval:
+        """The AUC with the percentile interval of its resamples."""
+        alpha = (1 - confidence) / 2
+        low, high = np.quantile(self.aucs, [alpha, 1 - alpha])
+        return Interval(self.estimate, float(low), float(high))
+
+
+def stratified_bootstrap(
+    y_true: ArrayLike,
+    scores: ArrayLike,
+    resamples: int = BOOTSTRAP_RESAMPLES,
+    seed: int = 0,
+    values: Sequence[ArrayLike] = (),
+) -> BootstrapDraws:
+    """Draw ``resamples`` stratified resamples of the clients once and measure on each the AUC
+    of ``scores`` and the total of each array of ``values`` (one value per client: a cost, a
+    count) over the clients drawn, so that every figure of a resample comes from the same
+    clients.
+
+    Raises:
+        ValueError: if the labels are not 0/1, lengths differ, or a class is absent.
+    """
     y = np.asarray(y_true)
     s = np.asarray(scores, dtype=np.float64)
     if y.shape != s.shape or y.ndim != 1:
         raise ValueError("y_true and scores must be 1-D arrays of the same length")
     if not np.isin(y, (0, 1)).all():
         raise ValueError("y_true must hold 0/1 labels")
-    positives, negatives = s[y == 1], np.sort(s[y == 0])
+    is_positive = y == 1
+    order = np.argsort(s[~is_positive], kind="stable")
+    positives, negatives = s[is_positive], s[~is_positive][order]
     if positives.size == 0 or negatives.size == 0:
         raise ValueError("the AUC needs both defaulters and good clients")
+    arrays = [np.asarray(v, dtype=np.float64) for v in values]
+    if any(a.shape != y.shape for a in arrays):
+        raise ValueError("every array of values needs one value per client")
+    per_client = np.stack(arrays) if arrays else np.empty((0, len(y)))
+    pos_values, neg_values = per_client[:, is_positive], per_client[:, ~is_positive][:, order]
     # For each defaulter, the good clients scoring below it and tied with it, as index ranges
     # into the sorted good clients: a resample's counts then sum over those ranges.
     below = np.searchsorted(negatives, positives, side="left")
     up_to = np.searchsorted(negatives, positives, side="right")
-    estimate = _auc(np.ones((1, positives.size)), np.ones((1, negatives.size)), below, up_to).item()
+    ones = np.ones((1, positives.size)), np.ones((1, negatives.size))
+    estimate = _auc(*ones, below, up_to).item()
     rng = np.random.default_rng(seed)
-    draws = []
+    aucs, totals = [], []
     for start in range(0, resamples, CHUNK):
         size = min(CHUNK, resamples - start)
         pos_counts = resample_counts(rng, positives.size, size)
         neg_counts = resample_counts(rng, negatives.size, size)
-        draws.append(_auc(pos_counts, neg_counts, below, up_to))
-    aucs = np.concatenate(draws)
-    alpha = (1 - confidence) / 2
-    low, high = np.quantile(aucs, [alpha, 1 - alpha])
-    return Interval(float(estimate), float(low), float(high))
+        aucs.append(_auc(pos_counts, neg_counts, below, up_to))
+        if arrays:
+            totals.append(pos_values @ pos_counts.T + neg_values @ neg_counts.T)
+    if not totals:
+        totals = [np.empty((0, resamples))]
+    return BootstrapDraws(estimate, np.concatenate(aucs), np.concatenate(totals, axis=1))
 
 
-def resample_counts(rng: np.random.Generator, n: int, size: int) -> NDArray[np.float64]:
+def resample_counts(rng: np.random.Generator, n: int, size: int) -> NDArray[np.int64]:
     """``size`` bootstrap resamples of ``n`` items, as how many times each item was drawn."""
-    picks = rng.integers(0, n, size=(size, n)) + n * np.arange(size)[:, None]
-    return np.bincount(picks.ravel(), minlength=size * n).reshape(size, n).astype(np.float64)
+    kind = np.int32 if size * n < np.iinfo(np.int32).max else np.int64
+    picks = rng.integers(0, n, size=(size, n), dtype=kind)
+    picks += (n * np.arange(size, dtype=kind))[:, None]
+    return np.bincount(picks.ravel(), minlength=size * n).reshape(size, n)
 
 
 def _auc(
-    pos_counts: NDArray[np.float64],
-    neg_counts: NDArray[np.float64],
+    pos_counts: NDArray[np.floating | np.integer],
+    neg_counts: NDArray[np.floating | np.integer],
     below: NDArray[np.intp],
     up_to: NDArray[np.intp],
 ) -> NDArray[np.float64]:
     """AUC of each weighted resample (one row of counts per resample)."""
-    cumulative = np.concatenate([np.zeros((neg_counts.shape[0], 1)), neg_counts.cumsum(1)], 1)
+    cumulative = np.zeros((neg_counts.shape[0], neg_counts.shape[1] + 1), dtype=neg_counts.dtype)
+    np.cumsum(neg_counts, axis=1, out=cumulative[:, 1:])
     wins = cumulative[:, below] + 0.5 * (cumulative[:, up_to] - cumulative[:, below])
-    pairs = pos_counts.sum(1) * neg_counts.sum(1)
+    pairs = pos_counts.sum(1, dtype=np.float64) * neg_counts.sum(1, dtype=np.float64)
     return (pos_counts * wins).sum(1) / pairs

@@ -122,9 +122,9 @@ def _train_candidate(
     )  # fmt: skip
     cv = tuning.cv or cross_validate(candidate, tuning.params, train, folds, s.seed, s.n_jobs)
     y_train, y_holdout = train[TARGET].to_numpy(), holdout[TARGET].to_numpy()
-    pipeline = candidate.pipeline(
-        tuning.params, features_of(balanced), s.seed, s.n_jobs, rows=len(train)
-    )
+    # The training inputs copied once (a copy of the full-scale frame takes about a second).
+    X_train = features_of(train)
+    pipeline = candidate.pipeline(tuning.params, X_train, s.seed, s.n_jobs, rows=len(train))
     model = pipeline.named_steps["model"]
     # A model fitted on the classes as they come keeps every non-defaulter.
     resampled = undersamples_itself(model) or not fits_every_row(model)
@@ -142,9 +142,13 @@ def _train_candidate(
 
     # A bagging model draws its own balanced subsets, a booster learns from the classes as they
     # come: either gets every training client.
-    fit_on = train if fits_every_row(model) else balanced
+    X_fit, y_fit = (
+        (X_train, y_train)
+        if fits_every_row(model)
+        else (features_of(balanced), balanced[TARGET].to_numpy())
+    )
     start = time.perf_counter()
-    pipeline.fit(features_of(fit_on), fit_on[TARGET].to_numpy())
+    pipeline.fit(X_fit, y_fit)
     fit_seconds = time.perf_counter() - start
     prep, model = pipeline.named_steps["prep"], pipeline.named_steps["model"]
     start = time.perf_counter()
@@ -188,10 +192,10 @@ def _train_candidate(
         prior = prior_correction(keep_rate, candidate.raw_space)
         metrics["brier_prior_correction"] = float(brier_score_loss(y_holdout, prior(raw)))
     trained_at = datetime.now(UTC).isoformat(timespec="seconds")
-    feature_names = [str(c) for c in features_of(train).columns]
+    feature_names = [str(c) for c in X_train.columns]
     # Reasons are measured from the average applicant: the training clients as they come, not
     # the balanced set (see explain.py).
-    means = background_means(prep, model, features_of(train), feature_names, seed=s.seed)
+    means = background_means(prep, model, X_train, feature_names, seed=s.seed)
     scoring = ScoringModel(
         name=candidate.name,
         prep=prep,

@@ -21,13 +21,7 @@ from numpy.typing import ArrayLike, NDArray
 from sklearn.model_selection import StratifiedKFold
 
 from credit_assets.models.cost import FN_COST, FP_COST, best_threshold
-from credit_assets.models.intervals import (
-    BOOTSTRAP_RESAMPLES,
-    CHUNK,
-    CONFIDENCE,
-    bootstrap_auc,
-    resample_counts,
-)
+from credit_assets.models.intervals import BOOTSTRAP_RESAMPLES, CONFIDENCE, stratified_bootstrap
 
 ProbabilityMap = Callable[[NDArray[np.float64]], NDArray[np.float64]]
 FitCalibration = Callable[[NDArray[np.float64], NDArray[np.int_]], ProbabilityMap]
@@ -97,18 +91,13 @@ def bootstrap_intervals(
     calibrated probabilities)."""
     y = np.asarray(y_true).astype(bool)
     s = np.asarray(scores, dtype=np.float64)
-    auc = bootstrap_auc(y.astype(int), s, resamples, seed)
-    # Stratified: each resample draws as many defaulters and good clients as the holdout has.
-    missed_if_drawn = (s[y] < threshold).astype(np.float64)
-    refused_if_drawn = (s[~y] >= threshold).astype(np.float64)
-    rng = np.random.default_rng(seed)
-    costs = []
-    for first in range(0, resamples, CHUNK):
-        size = min(CHUNK, resamples - first)
-        missed = resample_counts(rng, len(missed_if_drawn), size) @ missed_if_drawn
-        wrong = resample_counts(rng, len(refused_if_drawn), size) @ refused_if_drawn
-        costs.append((FN_COST * missed + FP_COST * wrong) / len(s))
-    return Intervals((auc.low, auc.high), _percentiles(np.concatenate(costs)), resamples)
+    # The same resamples give the AUC and the cost: each resample's two figures, one sample.
+    missed = y & (s < threshold)
+    refused = ~y & (s >= threshold)
+    draws = stratified_bootstrap(y.astype(int), s, resamples, seed, values=(missed, refused))
+    auc = draws.interval()
+    costs = (FN_COST * draws.totals[0] + FP_COST * draws.totals[1]) / len(s)
+    return Intervals((auc.low, auc.high), _percentiles(costs), resamples)
 
 
 def _percentiles(values: NDArray[np.float64]) -> tuple[float, float]:

@@ -221,3 +221,17 @@ def test_the_median_imputer_matches_scikit_learns() -> None:
     np.testing.assert_allclose(ours.transform(as_objects), imputed, atol=1e-7)
     with pytest.raises(ValueError):
         ours.transform(as_objects.assign(a="not a number"))
+
+
+def test_training_leaves_the_frames_it_was_given_as_they_were(frames: Any, tmp_path: Path) -> None:
+    """The training inputs are copied once and shared by the refit, the holdout scores and the
+    reasons' background: a model step that filled or encoded them in place would corrupt the
+    frames behind every later figure."""
+    given = [frames.train.copy(), frames.balanced.copy(), frames.holdout.copy()]
+    settings = TrainingSettings(n_trials=1, timeout_seconds=None, folds=3, n_jobs=1)
+    for name in ("logistic_regression", "lightgbm", "scorecard"):
+        train_candidate(
+            CANDIDATES[name], *given, tmp_path / "studies.db", settings, dataset_hash(given[0])
+        )
+    for before, after in zip((frames.train, frames.balanced, frames.holdout), given, strict=True):
+        pd.testing.assert_frame_equal(before, after)

@@ -8,8 +8,8 @@ from numpy.typing import NDArray
 from sklearn.metrics import roc_auc_score
 
 from credit_assets.models.calibration import Calibration, fit_platt
-from credit_assets.models.cost import best_threshold
-from credit_assets.models.intervals import bootstrap_auc
+from credit_assets.models.cost import FN_COST, FP_COST, best_threshold
+from credit_assets.models.intervals import bootstrap_auc, stratified_bootstrap
 from credit_assets.models.uncertainty import bootstrap_intervals, cross_fitted_cost
 
 
@@ -40,6 +40,41 @@ def test_bootstrap_intervals_hold_the_figure_and_narrow_with_more_clients() -> N
     big = bootstrap_intervals(y_big, 1 / (1 + np.exp(-(s_big - 3))), 1 / 11, resamples=300)
     assert big.auc[1] - big.auc[0] < (high - low) / 2
     assert big.business_cost[0] < big.business_cost[1]
+
+
+def test_each_resample_is_stratified_and_its_auc_is_that_of_the_clients_drawn() -> None:
+    """One-hot values give how often each client was drawn: every resample keeps the number of
+    defaulters and good clients, and its AUC is the weighted AUC of exactly those draws."""
+    y, s = scores(150, seed=5)
+    s = np.round(s, 1)  # ties
+    draws = stratified_bootstrap(y, s, resamples=120, seed=2, values=list(np.eye(len(y))))
+    counts = draws.totals  # clients x resamples
+    assert np.array_equal(counts.sum(0), np.full(120, len(y)))
+    assert np.array_equal(counts[y == 1].sum(0), np.full(120, y.sum()))
+    for r in range(0, 120, 17):
+        expected = roc_auc_score(y, s, sample_weight=counts[:, r])
+        assert draws.aucs[r] == pytest.approx(expected, abs=1e-12)
+    assert draws.estimate == pytest.approx(roc_auc_score(y, s), abs=1e-12)
+    assert len(set(draws.aucs.round(12))) > 60  # the resamples differ
+
+
+def test_the_cost_interval_comes_from_the_resamples_of_the_auc() -> None:
+    y, s = scores(2_000, seed=6)
+    proba = 1 / (1 + np.exp(-(s - 3)))
+    threshold = 1 / 11
+    intervals = bootstrap_intervals(y, proba, threshold, resamples=200, seed=1)
+    draws = stratified_bootstrap(y, proba, resamples=200, seed=1, values=list(np.eye(len(y))))
+    refused = proba >= threshold
+    per_client = (FN_COST * (y == 1) * ~refused + FP_COST * (y == 0) * refused) / len(y)
+    costs = per_client @ draws.totals
+    assert intervals.business_cost == pytest.approx(tuple(np.percentile(costs, [2.5, 97.5])))
+    assert intervals.auc == pytest.approx(tuple(np.quantile(draws.aucs, [0.025, 0.975])))
+
+
+def test_values_of_another_length_than_the_clients_are_refused() -> None:
+    y, s = scores(100)
+    with pytest.raises(ValueError, match="one value per client"):
+        stratified_bootstrap(y, s, resamples=10, values=[np.ones(99)])
 
 
 def test_the_cross_fitted_cost_is_not_flattered_by_its_own_threshold() -> None:
