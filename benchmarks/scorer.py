@@ -2,6 +2,7 @@
 
 Usage:
     python benchmarks/scorer.py [--model credit_scoring_champion:latest] [--repeats 300]
+        [--data DATA_DIR]
 
 Loads the champion bundle of ``BENTOML_HOME`` as the service does (``Scorer.load``) and prints:
 the seconds of the load, and of reading the known clients' rows from each format bundles have
@@ -14,13 +15,21 @@ path of ``/predict``), looked up in the answers computed at packaging and comput
 side, with the row lookup, the model's raw score (encoder and model, as served) and its
 feature contributions (what a refusal's reason codes are taken from) apart; and the seconds
 packaging takes to compute every known client's answer.
+
+With ``--data`` (a pipeline's ``DATA_DIR``), ``application_test`` clients sent as new applicants
+(the bodies ``benchmarks/serving.py`` sends): the median milliseconds of validating a request's
+JSON (``PredictRequest``), of its feature row and of its whole answer (``predict_new``: features,
+score, reasons), with the credit history and with the application alone. Beside the serving
+benchmark's HTTP latencies: what the service itself computes, and what the server adds.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import json
 import random
+import statistics
 import tempfile
 import time
 from collections.abc import Callable
@@ -33,6 +42,7 @@ import pyarrow.feather as feather
 from credit_assets.features.common import KEY
 from credit_assets.serving import bundle
 from credit_assets.serving.known import compute_answers
+from credit_assets.serving.schemas import PredictRequest
 from credit_assets.serving.scorer import Scorer
 from credit_assets.serving.store import ClientStore
 
@@ -85,6 +95,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--model", default="credit_scoring_champion:latest")
     parser.add_argument("--repeats", type=int, default=300)
+    parser.add_argument("--data", type=Path, help="a pipeline's DATA_DIR: new applicants too")
     args = parser.parse_args()
     import bentoml
 
@@ -127,6 +138,40 @@ def main() -> None:
         "every known client's probability and every refused client's reasons"
         f" (what packaging adds): {seconds:.1f} s"
     )
+    if args.data:
+        new_applicants(scorer, args.data)
+
+
+def median_ms(task: Callable[[Any], Any], items: list[Any]) -> float:
+    """The median milliseconds of ``task`` over ``items``, after one warm-up call."""
+    task(items[0])
+    times = []
+    for item in items:
+        start = time.perf_counter()
+        task(item)
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def new_applicants(scorer: Scorer, data: Path) -> None:
+    from serving import new_applicants as sample_applicants
+
+    pairs = sample_applicants(data, count=100)
+    print(f"{len(pairs)} application_test clients as new applicants, median ms per applicant:")
+    for label, bodies in (
+        ("with history", [json.dumps(h).encode() for h, _ in pairs]),
+        ("alone       ", [json.dumps(a).encode() for _, a in pairs]),
+    ):
+        requests = [PredictRequest.model_validate_json(body) for body in bodies]
+        validation = median_ms(PredictRequest.model_validate_json, bodies)
+        features = median_ms(
+            lambda r: scorer.new_features([r.application], histories=[r.history]), requests
+        )
+        answer = median_ms(lambda r: scorer.predict_new([r]), requests)
+        print(
+            f"  {label}: request JSON validated {validation:.2f}, feature row {features:.2f},"
+            f" answer (features, score, reasons) {answer:.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -227,11 +227,11 @@ def test_training_leaves_the_frames_it_was_given_as_they_were(frames: Any, tmp_p
     """The training inputs are copied once and shared by the refit, the holdout scores and the
     reasons' background: a model step that filled or encoded them in place would corrupt the
     frames behind every later figure."""
-    given = [frames.train.copy(), frames.balanced.copy(), frames.holdout.copy()]
+    train, balanced, holdout = frames.train.copy(), frames.balanced.copy(), frames.holdout.copy()
     settings = TrainingSettings(n_trials=1, timeout_seconds=None, folds=3, n_jobs=1)
+    storage, data_hash = tmp_path / "studies.db", dataset_hash(train)
     for name in ("logistic_regression", "lightgbm", "scorecard"):
-        train_candidate(
-            CANDIDATES[name], *given, tmp_path / "studies.db", settings, dataset_hash(given[0])
-        )
+        train_candidate(CANDIDATES[name], train, balanced, holdout, storage, settings, data_hash)
+    given = (train, balanced, holdout)
     for before, after in zip((frames.train, frames.balanced, frames.holdout), given, strict=True):
         pd.testing.assert_frame_equal(before, after)
