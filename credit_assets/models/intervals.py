@@ -126,20 +126,18 @@ def stratified_bootstrap(
     # into the sorted good clients: a resample's counts then sum over those ranges.
     below = np.searchsorted(negatives, positives, side="left")
     up_to = np.searchsorted(negatives, positives, side="right")
-    ones = np.ones((1, positives.size)), np.ones((1, negatives.size))
-    estimate = _auc(*ones, below, up_to).item()
+    estimate = _auc(np.ones((1, positives.size)), np.ones((1, negatives.size)), below, up_to).item()
     rng = np.random.default_rng(seed)
-    aucs, totals = [], []
+    aucs, totals = np.empty(resamples), np.empty((len(arrays), resamples))
     for start in range(0, resamples, CHUNK):
-        size = min(CHUNK, resamples - start)
+        chunk = slice(start, min(start + CHUNK, resamples))
+        size = chunk.stop - start
         pos_counts = resample_counts(rng, positives.size, size)
         neg_counts = resample_counts(rng, negatives.size, size)
-        aucs.append(_auc(pos_counts, neg_counts, below, up_to))
-        if arrays:
-            totals.append(pos_values @ pos_counts.T + neg_values @ neg_counts.T)
-    if not totals:
-        totals = [np.empty((0, resamples))]
-    return BootstrapDraws(estimate, np.concatenate(aucs), np.concatenate(totals, axis=1))
+        aucs[chunk] = _auc(pos_counts, neg_counts, below, up_to)
+        if arrays:  # (an empty product would still convert every count to a float)
+            totals[:, chunk] = pos_values @ pos_counts.T + neg_values @ neg_counts.T
+    return BootstrapDraws(estimate, aucs, totals)
 
 
 def resample_counts(rng: np.random.Generator, n: int, size: int) -> NDArray[np.int64]:

@@ -86,9 +86,9 @@ def bootstrap_intervals(
     resamples: int = BOOTSTRAP_RESAMPLES,
     seed: int = 42,
 ) -> Intervals:
-    """Stratified bootstrap intervals of the AUC of ``scores`` (:func:`intervals.bootstrap_auc`)
-    and of the business cost of refusing ``scores >= threshold`` (the scores must then be
-    calibrated probabilities)."""
+    """Stratified bootstrap intervals of the AUC of ``scores`` and of the business cost of
+    refusing ``scores >= threshold`` (the scores must then be calibrated probabilities), both
+    from the same resamples (:func:`intervals.stratified_bootstrap`)."""
     y = np.asarray(y_true).astype(bool)
     s = np.asarray(scores, dtype=np.float64)
     # The same resamples give the AUC and the cost: each resample's two figures, one sample.
