@@ -18,7 +18,8 @@ GET  /docs.json      the OpenAPI document: request, answer and error bodies as s
 GET  /ui             the explainer for credit officers (the ``explainer`` service, forwarded)
 GET  /livez /readyz /metrics  BentoML's health and Prometheus endpoints
 
-Every scored answer is written to the prediction log with its origin: ``api``, or
+Every scored answer is written to the prediction log (by a thread of the worker, a few
+milliseconds behind the answer) with its origin: ``api``, or
 ``explainer`` when the request says ``X-Credit-Origin: explainer`` (the explainer's lookups),
 or ``what_if`` for ``/what_if``; the drift report counts only ``api`` as live traffic.
 
@@ -60,7 +61,7 @@ from bento.explainer import Explainer, served_address
 
 with bentoml.importing():
     from credit_assets import settings
-    from credit_assets.monitoring.served import log_answer
+    from credit_assets.monitoring.served import AnswerLog
     from credit_assets.serving import lookups
     from credit_assets.serving.batching import MicroBatcher, ThreadBatcher
     from credit_assets.serving.contract import HEADER_ORIGINS, ORIGIN_HEADER, document
@@ -135,6 +136,8 @@ class CreditScorer:
         self.scorer: Scorer = Scorer.load(
             Path(self.champion.path), bento_model=str(self.champion.tag)
         )
+        # Every answer is logged behind it: a thread of this worker writes the prediction log.
+        self.answers = AnswerLog()
         self.known_clients = MicroBatcher(self.scorer.predict_ids)
         # A new applicant's request travels whole, so its credit history stays with it.
         self.new_applicants = ThreadBatcher(self.scorer.predict_new)
@@ -148,6 +151,11 @@ class CreditScorer:
         # sight, a full collection no longer walks the client store's text columns (cost 0.2-0.3 s
         # a time at full scale, paid by whichever request triggered it).
         gc.freeze()
+
+    @bentoml.on_shutdown
+    def write_the_log(self) -> None:
+        """The answers still queued for the prediction log written before the worker stops."""
+        self.answers.close()
 
     @bentoml.api
     async def predict(self, request: PredictRequest, /, ctx: bentoml.Context) -> Prediction:
@@ -165,7 +173,7 @@ class CreditScorer:
                 answer = await self.new_applicants.submit(request)
             else:  # the request holds exactly one of the two
                 answer = await self.known_clients.submit(cast(int, request.sk_id_curr))
-            return log_answer(request, answer, started, origin)
+            return self.answers.log(request, answer, started, origin)
 
     @bentoml.api(route="/predict_batch")
     def predict_batch(self, request: BatchRequest, /, ctx: bentoml.Context) -> BatchPrediction:
@@ -173,7 +181,7 @@ class CreditScorer:
         started = time.perf_counter()
         origin = _origin(ctx)
         with _as_http_errors():
-            return log_answer(request, self.scorer.predict_batch(request), started, origin)
+            return self.answers.log(request, self.scorer.predict_batch(request), started, origin)
 
     @bentoml.api
     def explain(self, request: ExplainRequest, /, ctx: bentoml.Context) -> Explanation:
@@ -181,7 +189,7 @@ class CreditScorer:
         started = time.perf_counter()
         origin = _origin(ctx)
         with _as_http_errors():
-            return log_answer(request, self.scorer.explain(request), started, origin)
+            return self.answers.log(request, self.scorer.explain(request), started, origin)
 
     @bentoml.api(route="/what_if")
     def what_if(self, request: lookups.WhatIfRequest, /) -> lookups.WhatIf:
@@ -190,7 +198,7 @@ class CreditScorer:
         started = time.perf_counter()
         with _as_http_errors():
             answer = lookups.what_if(self.scorer, request)
-            log_answer(request, answer.after, started, origin="what_if")
+            self.answers.log(request, answer.after, started, origin="what_if")
             return answer
 
     @bentoml.api(route="/application")

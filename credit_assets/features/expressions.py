@@ -229,9 +229,18 @@ def evaluate(stages: Stages, columns: Columns) -> dict[str, np.ndarray]:
     """``columns`` with every stage's expressions added in order (a stage reads the earlier
     ones), as ``frame.with_columns`` stage after stage would."""
     found = dict(columns)
-    for stage in stages:
-        found.update({name: expr.numpy(found) for name, expr in stage.items()})
+    with quietly():
+        for stage in stages:
+            found.update({name: expr.numpy(found) for name, expr in stage.items()})
     return found
+
+
+def quietly() -> np.errstate:
+    """NumPy's floating-point warnings off: a division by zero is infinite or NaN, an overflow
+    infinite, as Polars computes them without a word. Entered once around a whole evaluation
+    (``evaluate``, or a caller of ``Expr.numpy``), not per operation: a request evaluates a
+    hundred of them and the context costs a few microseconds each time."""
+    return np.errstate(divide="ignore", invalid="ignore", over="ignore")
 
 
 def with_stages(frame: Frame, stages: Stages) -> Frame:
@@ -281,8 +290,7 @@ def _binary(
 
     def evaluate(c: Columns) -> Any:
         a, b = left.numpy(c), operand(c)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            values = ufunc(a, b)
+        values = ufunc(a, b)  # x / 0, 0 / 0, overflow: as in Polars (see ``quietly``)
         return _missing_where(values, a, b) if missing_where_operands else values
 
     return Expr(polars, evaluate)

@@ -38,7 +38,7 @@ from credit_assets.features import (
 from credit_assets.features.application import MISSING_CATEGORY
 from credit_assets.features.categories import BUREAU, PREVIOUS
 from credit_assets.features.common import KEY
-from credit_assets.features.expressions import evaluate
+from credit_assets.features.expressions import evaluate, quietly
 from credit_assets.features.history import HistoryRows, raw_types, raw_value
 from credit_assets.features.summary import Agg, aggs, indicator, indicator_names
 
@@ -447,7 +447,8 @@ def _installments(histories: Sequence[HistoryRows | None], applicants: int) -> C
     paying = ~np.isnan(found["INSTAL_COUNT"])
     for days in installments.RECENT_DAYS:
         specs, zeros = installments.window_specs(days)
-        recent = rows.where(installments.in_window(days).numpy(rows.columns))
+        with quietly():
+            recent = rows.where(installments.in_window(days).numpy(rows.columns))
         window = summarise(recent, specs, applicants)
         for name in zeros:  # a client without payments in a window made none there
             window[name] = np.where(paying & np.isnan(window[name]), 0.0, window[name])

@@ -10,13 +10,16 @@ training set when given the same seed.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import lightgbm as lgb
 import numpy as np
 from lightgbm import LGBMClassifier
 from numpy.typing import NDArray
 from scipy.special import expit
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.linear_model import LogisticRegression
 
 ONE_THREAD_ROWS = 256
@@ -120,6 +123,48 @@ class OneBooster(LGBMClassifier):
 
     no_resampling = True
     """It learns from the rows as they come: no sampler goes in front of it."""
+
+    def fit(  # type: ignore[override]
+        self, X: Any, y: Any, binned: lgb.Dataset | None = None, **kwargs: Any
+    ) -> OneBooster:
+        """LightGBM's fit; ``binned``: the same rows already binned (``shared_bins``), which
+        it trains on instead of binning ``X`` again.
+
+        Raises:
+            ValueError: if ``binned`` does not hold ``y``'s labels, in order.
+        """
+        if binned is None:
+            super().fit(X, y, **kwargs)
+            return self
+        labels = np.asarray(binned.construct().get_label(), dtype=np.float64)
+        if not np.array_equal(labels, np.asarray(y, dtype=np.float64)):
+            raise ValueError("the binned rows are not the rows given: their labels differ")
+        with _trained_on(binned):
+            super().fit(X, y, **kwargs)
+        return self
+
+    def dataset_params(self) -> dict[str, Any]:
+        """The LightGBM parameters its fit bins the rows with (and trains with)."""
+        fresh: OneBooster = clone(self)  # type: ignore[assignment]
+        return fresh._process_params(stage="fit")
+
+
+@contextmanager
+def _trained_on(binned: lgb.Dataset) -> Iterator[None]:
+    """LightGBM's scikit-learn fit, handed ``binned`` where it would bin its rows itself (its
+    ``Dataset`` factory, for the duration of one fit; the steps run one fit at a time)."""
+    import lightgbm.sklearn as api
+
+    factory = api.Dataset  # pyright: ignore[reportPrivateImportUsage]
+
+    def prebuilt(**_: Any) -> lgb.Dataset:
+        return binned
+
+    api.Dataset = prebuilt  # type: ignore[misc]  # pyright: ignore[reportPrivateImportUsage]
+    try:
+        yield
+    finally:
+        api.Dataset = factory  # type: ignore[misc]  # pyright: ignore[reportPrivateImportUsage]
 
 
 class UndersampledLogisticRegression(LogisticRegression):

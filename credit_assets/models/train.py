@@ -148,8 +148,12 @@ def _train_candidate(
         else (features_of(balanced), balanced[TARGET].to_numpy())
     )
     start = time.perf_counter()
-    pipeline.fit(X_fit, y_fit)
+    if X_fit is X_train and cv.bins is not None and cv.bins.suits(pipeline, final=True):
+        cv.bins.fit(pipeline, y_train)  # the training split as the folds binned it
+    else:
+        pipeline.fit(X_fit, y_fit)
     fit_seconds = time.perf_counter() - start
+    cv.bins = None  # a gigabyte at full scale
     prep, model = pipeline.named_steps["prep"], pipeline.named_steps["model"]
     start = time.perf_counter()
     raw = np.asarray(raw_scores(prep, model, features_of(holdout)), dtype=np.float64)

@@ -20,7 +20,7 @@ import os
 import sqlite3
 import threading
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import astuple, dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -96,6 +96,17 @@ class PredictionLog:
         self._lock = threading.Lock()
         self._connection: sqlite3.Connection | None = None
         self._pid = 0
+        self._writers: list[Callable[[], object]] = []
+
+    def written_behind(self, flush: Callable[[], object]) -> None:
+        """Register a writer that appends behind the process's answers (the service's
+        :class:`~credit_assets.monitoring.served.AnswerLog`): every read of this process flushes
+        it first, so what the process answered is what it reads."""
+        self._writers.append(flush)
+
+    def _flush_writers(self) -> None:
+        for flush in self._writers:
+            flush()
 
     def _connect(self) -> sqlite3.Connection:
         # A connection must not cross a fork: a worker forked from a parent opens its own.
@@ -127,6 +138,7 @@ class PredictionLog:
     def count(self, scored_on: str | None = None, origins: Sequence[str] = ORIGINS) -> int:
         """How many predictions are logged (0 when the file does not exist yet), of one
         ``scored_on`` kind and ``origins`` when given."""
+        self._flush_writers()
         if not self.path.exists():
             return 0
         where, values = _filter(scored_on, origins)
@@ -142,6 +154,7 @@ class PredictionLog:
     ) -> pd.DataFrame:
         """The logged predictions, oldest first; only the latest ``limit`` when given, only
         those of one ``scored_on`` kind and of ``origins`` when given."""
+        self._flush_writers()
         if not self.path.exists():
             return pd.DataFrame({c: [] for c in COLUMNS})
         where, values = _filter(scored_on, origins)
@@ -184,7 +197,7 @@ def prediction_log(path: Path | None = None) -> PredictionLog:
         return _logs.setdefault(target, PredictionLog(target))
 
 
-def log_predictions(
+def prediction_entries(
     rows: Sequence[Mapping[str, Any]],
     probabilities: Sequence[float],
     decisions: Sequence[str],
@@ -192,11 +205,10 @@ def log_predictions(
     latency_ms: float,
     *,
     keep_inputs: bool = True,
-    path: Path | None = None,
     scored_on: Sequence[str] | str = "history",
     origin: str = "api",
-) -> list[str]:
-    """Log one request's predictions (one per applicant row) and return their request ids.
+) -> list[Prediction]:
+    """The log entries of one request's predictions (one per applicant row), not yet written.
 
     Args:
         rows: The application fields received, one mapping per applicant.
@@ -205,7 +217,6 @@ def log_predictions(
         model_version: The version of the model that answered, for all rows or one per row.
         latency_ms: The request's latency in milliseconds (shared by its rows).
         keep_inputs: Keep the fields as JSON (needed for drift on logged requests).
-        path: The SQLite file (default: ``settings.prediction_log_path()``).
         scored_on: Which champion answered, for all rows or one per row.
         origin: Who asked (one of :data:`ORIGINS`).
     """
@@ -216,7 +227,7 @@ def log_predictions(
     kinds = _per_row(scored_on, len(rows))
     versions = _per_row(model_version, len(rows))
     now = datetime.now(UTC).isoformat(timespec="microseconds")
-    entries = [
+    return [
         Prediction(
             request_id=uuid.uuid4().hex,
             logged_at=now,
@@ -234,6 +245,27 @@ def log_predictions(
             rows, probabilities, decisions, kinds, versions, strict=True
         )
     ]
+
+
+def log_predictions(
+    rows: Sequence[Mapping[str, Any]],
+    probabilities: Sequence[float],
+    decisions: Sequence[str],
+    model_version: Sequence[str] | str,
+    latency_ms: float,
+    *,
+    keep_inputs: bool = True,
+    path: Path | None = None,
+    scored_on: Sequence[str] | str = "history",
+    origin: str = "api",
+) -> list[str]:
+    """Log one request's predictions (one per applicant row, in one transaction) and return
+    their request ids; the arguments are :func:`prediction_entries`' and ``path``, the SQLite
+    file (default: ``settings.prediction_log_path()``)."""
+    entries = prediction_entries(
+        rows, probabilities, decisions, model_version, latency_ms,
+        keep_inputs=keep_inputs, scored_on=scored_on, origin=origin,
+    )  # fmt: skip
     prediction_log(path).append(entries)
     return [e.request_id for e in entries]
 

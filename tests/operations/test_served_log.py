@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 
 import pytest
 
-from credit_assets.monitoring.prediction_log import PredictionLog
-from credit_assets.monitoring.served import log_answer, record_answer, request_rows
+from credit_assets.monitoring.prediction_log import PredictionLog, prediction_log
+from credit_assets.monitoring.served import AnswerLog, log_answer, record_answer, request_rows
 from credit_assets.serving.schemas import BatchPrediction, BatchRequest, Prediction, PredictRequest
 
 APPLICATION = {
@@ -83,3 +84,52 @@ def test_the_answer_passes_through_unchanged(
     request = PredictRequest.model_validate({"sk_id_curr": 100_001})
     assert log_answer(request, answer, 0.0) is answer
     assert PredictionLog(tmp_path / "default.sqlite").count() == 1
+
+
+def test_the_service_writes_behind_its_answers_and_a_read_sees_them(tmp_path: Path) -> None:
+    path = tmp_path / "behind.sqlite"
+    answers = AnswerLog(path)
+    requests = [PredictRequest.model_validate({"sk_id_curr": 100_001 + i}) for i in range(50)]
+    given = [prediction(100_001 + i, i / 50) for i in range(50)]
+    threads = [
+        threading.Thread(target=lambda part=part: [answers.log(r, a, 0.0) for r, a in part])
+        for part in (list(zip(requests, given, strict=True))[k::4] for k in range(4))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # A read of the same log in this process flushes the writer first: every answer is there.
+    frame = prediction_log(path).frame()
+    assert sorted(frame["client_id"]) == [100_001 + i for i in range(50)]
+    assert dict(zip(frame["client_id"], frame["probability"], strict=True)) == {
+        a.sk_id_curr: a.probability for a in given
+    }
+    assert frame["request_id"].is_unique and (frame["latency_ms"] > 0).all()
+
+
+def test_closing_writes_what_is_queued_and_the_log_goes_on_after(tmp_path: Path) -> None:
+    path = tmp_path / "closed.sqlite"
+    answers = AnswerLog(path)
+    answer = prediction(100_001, 0.3)
+    request = PredictRequest.model_validate({"sk_id_curr": 100_001})
+    assert answers.log(request, answer, 0.0) is answer
+    answers.close()
+    assert PredictionLog(path).count() == 1  # another reader: nothing left to flush
+    answers.log(request, answer, 0.0)
+    assert answers.flush(timeout=10) and PredictionLog(path).count() == 2
+    answers.close()
+
+
+def test_an_unwritable_log_behind_the_answers_is_reported_and_fails_nothing(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    answers = AnswerLog(blocked / "log.sqlite")
+    answer = prediction(100_001, 0.2)
+    with caplog.at_level(logging.ERROR):
+        assert answers.log(PredictRequest(sk_id_curr=100_001), answer, 0.0) is answer
+        assert answers.flush(timeout=10)
+    assert "prediction log not written for 1 client" in caplog.text
+    answers.close()
