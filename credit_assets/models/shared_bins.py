@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 from sklearn.base import clone
 
 from credit_assets.models.ensemble import OneBooster
+from credit_assets.models.scores import raw_scores
 
 SEED_PARAMS = ("random_state",)
 """Settings a fold may set differently from the bins (its own seed: its bagging draws)."""
@@ -84,3 +85,18 @@ class SharedBins:
             subset = self.dataset.subset(kept.tolist())
             model.fit(self.matrix[kept], y[kept], binned=subset)
         return pipeline
+
+    def raw_scores(self, pipeline: Any, rows: NDArray[np.intp]) -> NDArray[np.float64]:
+        """``raw_scores`` of the split's rows ``rows`` by ``pipeline`` fitted on these bins (by
+        :meth:`fit`): its encoder is the split's, so the rows are already encoded here."""
+        if pipeline.named_steps["prep"] is not self.prep:
+            raise ValueError("the pipeline was not fitted on these bins: its encoder differs")
+        encoded: Any = self.matrix[rows]
+        return np.asarray(raw_scores(_Encoded(), pipeline.named_steps["model"], encoded))
+
+
+class _Encoded:
+    """The encoder of rows already encoded."""
+
+    def transform(self, matrix: NDArray[np.float64]) -> NDArray[np.float64]:
+        return matrix

@@ -103,15 +103,18 @@ def cross_validate(
             candidate, params, X, seed + fold, n_jobs, sampler, class_weight
         )
         start = time.perf_counter()
-        if bins is not None and bins.suits(pipeline):
-            bins.fit(pipeline, y, train_idx)
+        shared = bins if bins is not None and bins.suits(pipeline) else None
+        if shared is not None:
+            shared.fit(pipeline, y, train_idx)
         else:
             pipeline.fit(X.iloc[train_idx], y[train_idx])
         fit_seconds += time.perf_counter() - start
         start = time.perf_counter()
-        scores = raw_scores(
-            pipeline.named_steps["prep"], pipeline.named_steps["model"], X.iloc[valid_idx]
-        )
+        if shared is not None:  # the validation rows are encoded with the bins already
+            scores = shared.raw_scores(pipeline, valid_idx)
+        else:
+            prep, model = pipeline.named_steps["prep"], pipeline.named_steps["model"]
+            scores = raw_scores(prep, model, X.iloc[valid_idx])
         predict_seconds += time.perf_counter() - start
         oof[valid_idx] = scores
         aucs.append(float(roc_auc_score(y[valid_idx], scores)))

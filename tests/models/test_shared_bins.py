@@ -76,3 +76,16 @@ def test_cross_validation_of_a_booster_shares_its_bins(frames: Any) -> None:
     assert not np.isnan(cv.oof).any()
     plain = cross_validate(CANDIDATES["logistic_regression"], {"C": 0.05}, frames.train, 3, 42, 1)
     assert plain.bins is None
+
+
+def test_a_fold_on_the_bins_scores_its_encoded_rows_as_its_pipeline_scores_the_frame(
+    frames: Any,
+) -> None:
+    X, y = features_of(frames.train), frames.train[TARGET].to_numpy()
+    bins = SharedBins.of(_booster(X), X, y)
+    assert bins is not None
+    rows, valid = next(StratifiedKFold(3, shuffle=True, random_state=42).split(X, y))
+    fold = bins.fit(_booster(X, seed=43), y, rows)
+    np.testing.assert_array_equal(bins.raw_scores(fold, valid), _scores(fold, X.iloc[valid]))
+    with pytest.raises(ValueError, match="not fitted on these bins"):
+        bins.raw_scores(_booster(X).fit(X, y), valid)
