@@ -135,6 +135,8 @@ class AnswerLog:
         self._written = threading.Condition()
         self._queued = self._done = 0
         self._thread: threading.Thread | None = None
+        self.transactions = 0
+        """How many transactions the writer has made (each writes what had queued)."""
         self.log_file.written_behind(self.flush)
 
     def log(
@@ -187,6 +189,7 @@ class AnswerLog:
                     batch.append(queued)
             if batch:
                 _write(batch, self.log_file.path)
+                self.transactions += 1
             with self._written:
                 self._done += len(batch)
                 self._written.notify_all()
