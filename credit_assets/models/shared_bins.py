@@ -8,7 +8,13 @@ bins (LightGBM's ``Dataset.subset``), the final fit on all of them:
 
 - the final model is the one a fit from scratch gives: the same rows, settings, encoder and bins;
 - a fold's bin edges and category codes come from the whole split (the validation fold's
-  feature values, never its labels) instead of from its own training rows.
+  feature values, never its labels) instead of from its own training rows, as LightGBM's own
+  ``lgb.cv`` bins its folds; a fold's validation rows are scored from the split's encoded rows.
+
+On the seed-0 full-scale data a history candidate's binning took 31.6 s instead of 84.4 s
+(``benchmarks/lightgbm_dataset.py DATA_DIR/training``) and its final fit 94.5 s instead of
+115.3 s in the pipeline, for the same holdout scores and an OOF AUC of 0.77210 instead of
+0.77201 (application-only: 0.74815 instead of 0.74780).
 """
 
 from __future__ import annotations
