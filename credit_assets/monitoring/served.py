@@ -188,7 +188,10 @@ class AnswerLog:
                 if queued is not None:
                     batch.append(queued)
             if batch:
-                _write(batch, self.log_file.path)
+                try:
+                    _write(batch, self.log_file.path)
+                except Exception:  # the writer outlives an answer it cannot log: reported
+                    logger.exception("prediction log not written for %d answer(s)", len(batch))
                 self.transactions += 1
             with self._written:
                 self._done += len(batch)

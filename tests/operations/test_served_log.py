@@ -133,3 +133,20 @@ def test_an_unwritable_log_behind_the_answers_is_reported_and_fails_nothing(
         assert answers.flush(timeout=10)
     assert "prediction log not written for 1 client" in caplog.text
     answers.close()
+
+
+def test_an_answer_the_writer_cannot_log_is_reported_and_the_next_ones_are_written(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "after.sqlite"
+    answers = AnswerLog(path)
+    request = PredictRequest.model_validate({"sk_id_curr": 100_001})
+    with caplog.at_level(logging.ERROR):
+        answers.log(request, prediction(100_001, 0.2), 0.0, origin="nobody")
+        assert answers.flush(timeout=10)
+    assert "prediction log not written for 1 answer" in caplog.text
+    assert "unknown origin 'nobody'" in caplog.text
+    answers.log(request, prediction(100_001, 0.4), 0.0)
+    assert answers.flush(timeout=10)
+    assert PredictionLog(path).frame()["probability"].tolist() == [0.4]
+    answers.close()
