@@ -149,13 +149,13 @@ class AnswerLog:
         """Queue the answer for the log and return it (``started``, ``origin``: as for
         :func:`log_answer`)."""
         answered = Answered(request, answer, (time.perf_counter() - started) * 1000, origin)
-        with self._written:
+        with self._written:  # queued in order with close's stop: none is left behind it
             self._queued += 1
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="answer-log", daemon=True)
                 self._thread.start()
                 atexit.register(self.close)
-        self._queue.put(answered)
+            self._queue.put(answered)
         return answer
 
     def flush(self, timeout: float = 30.0) -> bool:
@@ -169,8 +169,9 @@ class AnswerLog:
         """Write what is queued and stop the writer thread (it starts again if needed)."""
         with self._written:
             thread, self._thread = self._thread, None
+            if thread is not None:
+                self._queue.put(None)
         if thread is not None:
-            self._queue.put(None)
             thread.join()
 
     def _run(self) -> None:
