@@ -1,19 +1,21 @@
 """Logging what the scoring service answered: one prediction-log entry per client scored.
 
-The service passes each answer through :func:`log_answer`, which returns it unchanged::
+The service writes behind its answers (:class:`AnswerLog`): a request only queues what it
+answered and gets its answer back unchanged::
 
     started = time.perf_counter()
-    return log_answer(request, self.scorer.predict(request), started)
+    return self.answers.log(request, self.scorer.predict(request), started)
+
+One thread of the worker turns the queue into entries and appends them, all that queued
+meanwhile in one transaction: the JSON of an application, its hash and the SQLite commit leave
+the request's path, and the workers' commits no longer queue on the database's write lock one
+request at a time. Every entry is written a few milliseconds after its answer, before the worker
+stops, and before any read of the log in the same process. Other callers log synchronously,
+the entries written before the call returns: :func:`log_answer` (returns the answer) and
+:func:`record_answer` (returns the entries' request ids).
 
 A failure to write the log is reported in the service's log and does not fail the request: the
 client gets the decision, and the error says which entry is missing.
-
-The service itself writes behind its answers (:class:`AnswerLog`): a request only queues what
-it answered, and one thread of the worker turns the queue into entries and appends them, all
-that queued meanwhile in one transaction. The JSON of an application, its hash and the SQLite
-commit (about half a millisecond a request) leave the request's path; every entry is written a
-few milliseconds after its answer, before the worker stops, and before any read of the log in
-the same process.
 """
 
 from __future__ import annotations
