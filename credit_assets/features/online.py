@@ -19,9 +19,10 @@ the caller then takes the Polars path, whose cast decides as the raw layer does.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -39,7 +40,7 @@ from credit_assets.features.application import MISSING_CATEGORY
 from credit_assets.features.categories import BUREAU, PREVIOUS
 from credit_assets.features.common import KEY
 from credit_assets.features.expressions import evaluate, quietly
-from credit_assets.features.history import HistoryRows, raw_types, raw_value
+from credit_assets.features.history import CheckedHistory, HistoryRows, raw_types, raw_value
 from credit_assets.features.summary import Agg, aggs, indicator, indicator_names
 
 Columns = dict[str, np.ndarray]
@@ -125,8 +126,11 @@ def table_rows(
         given = (history or {}).get(table, ())
         rows.extend(given)
         owner.extend([position] * len(given))
-    _check_columns(table, rows)
-    return Rows(_columns(table, rows, categories or {}), np.array(owner, dtype=np.int64))
+    checked = all(isinstance(h, CheckedHistory) for h in histories if h is not None)
+    if not checked:
+        _check_columns(table, rows)
+    columns = _columns(table, rows, categories or {}, checked)
+    return Rows(columns, np.array(owner, dtype=np.int64))
 
 
 def _check_columns(table: str, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -136,16 +140,32 @@ def _check_columns(table: str, rows: Sequence[Mapping[str, Any]]) -> None:
 
 
 def _columns(
-    table: str, rows: Sequence[Mapping[str, Any]], categories: Mapping[str, Sequence[str]]
+    table: str,
+    rows: Sequence[Mapping[str, Any]],
+    categories: Mapping[str, Sequence[str]],
+    checked: bool = False,
 ) -> Columns:
-    """Every number column of ``table`` and the ``categories`` columns, as floats."""
+    """Every number column of ``table`` and the ``categories`` columns, as floats (the rows'
+    types checked first, unless they are ``checked``: a validated history's, with every column)."""
     numbers, texts = _layout(table, tuple(categories))
-    _check_types(table, rows)
-    matrix = np.array([[row.get(c) for c in numbers] for row in rows], dtype=np.float64)
+    if checked:
+        values = _getter(numbers)
+        matrix = np.array([values(row) for row in rows], dtype=np.float64)
+    else:
+        _check_types(table, rows)
+        matrix = np.array([[row.get(c) for c in numbers] for row in rows], dtype=np.float64)
     found: Columns = dict(zip(numbers, matrix.reshape(len(rows), len(numbers)).T, strict=True))
     for column in texts:
         found[column] = _codes([row.get(column) for row in rows], categories[column])
     return found
+
+
+@cache
+def _getter(columns: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    """A row's values of ``columns`` as a tuple, read in one call (every column present)."""
+    if len(columns) == 1:
+        return lambda row: (row[columns[0]],)
+    return itemgetter(*columns)
 
 
 @cache

@@ -24,6 +24,7 @@ from pydantic import AfterValidator, Field, ValidationError, create_model, model
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from credit_assets.features import categories
+from credit_assets.features.history import CheckedHistory
 from credit_assets.kaggle import DAYS_SENTINEL, SIDE_TABLES, schema
 from credit_assets.serving.strict import Published, Strict
 
@@ -184,6 +185,12 @@ class HistoryRules(Strict):
     def tables(self) -> dict[str, list[dict[str, Any]]]:
         """Every table's rows as plain dicts (fields not given left out), empty tables too."""
         return {t: [row.model_dump(exclude_none=True) for row in self.rows(t)] for t in SIDE_TABLES}
+
+    def checked(self) -> CheckedHistory:
+        """Every table's rows as the row models hold them (every column, None where not given),
+        not copied: what the features read of a validated history. Each row's model_dump (what
+        ``tables`` does) cost ~3 µs, half a millisecond for a typical history."""
+        return CheckedHistory({t: [row.__dict__ for row in self.rows(t)] for t in SIDE_TABLES})
 
     def client_id(self) -> int | None:
         """The ``SK_ID_CURR`` the rows give (the first one), if any does."""

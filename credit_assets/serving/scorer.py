@@ -135,7 +135,7 @@ class Scorer:
         records = [a.model_dump(exclude_none=True) if isinstance(a, BaseModel) else dict(a)
                    for a in applications]  # fmt: skip
         self._check_categories(records, field)
-        rows = [h.tables() if isinstance(h, HistoryRules) else h for h in histories or ()]
+        rows = [h.checked() if isinstance(h, HistoryRules) else h for h in histories or ()]
         if has_rows(rows):
             return new_client_features(records, self.spec, rows)
         # Without history the side-table features are missing; the model reads absent columns

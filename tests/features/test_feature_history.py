@@ -164,6 +164,21 @@ def test_applicants_of_one_call_get_the_rows_they_get_alone(raw: Raw, sample: li
         assert_same_rows(together.iloc[[position]].reset_index(drop=True), alone, spec)
 
 
+def test_a_validated_history_read_in_place_gives_the_batch_rows(
+    raw: Raw, sample: list[int]
+) -> None:
+    # The service reads a validated history's row models as they are (History.checked: every
+    # column, None where not given, no second type check): in NumPy and in Polars (the path of
+    # more than FEW_ROWS applicants), each applicant gets the batch's row.
+    spec = FeatureSpec.of(raw.features)
+    histories = [History.model_validate(raw.history(i)).checked() for i in sample]
+    records = serving.application_records([raw.application(i) for i in sample])
+    expected = _rows_of(raw.features, sample, spec)
+
+    assert_same_rows(serving.computed_rows(records, histories, spec), expected, spec)
+    assert_same_rows(serving.queried_rows(records, histories, spec), expected, spec)
+
+
 def test_text_read_as_missing_is_missing(raw: Raw, sample: list[int]) -> None:
     spec = FeatureSpec.of(raw.features)
     sk_id = next(i for i in sample if raw.history(i)["previous_application"])
