@@ -3,7 +3,7 @@
 Usage:
     python benchmarks/blas_threads.py TRAINING_DIR [--candidate logistic_regression]
 
-TRAINING_DIR holds a ``make pipeline`` run's ``training_set.parquet`` (``DATA_DIR/training``).
+TRAINING_DIR holds a ``make pipeline`` run's ``training_set.arrow`` (``DATA_DIR/training``).
 The pipeline runs two candidates at once on the two cores; a spinning process stands in for the
 other one here. The candidate (its first trial's settings for that many clients) is fitted on the
 training rows of the first of three CV folds, as its cross-validation does, once with the BLAS
@@ -75,7 +75,7 @@ def main() -> None:
     parser.add_argument("training_dir", type=Path)
     parser.add_argument("--candidate", default="logistic_regression", choices=sorted(CANDIDATES))
     args = parser.parse_args()
-    train = pd.read_parquet(args.training_dir / "training_set.parquet")
+    train = pd.read_feather(args.training_dir / "training_set.arrow")
     X, y = features_of(train), train[TARGET].to_numpy()
     pools = ", ".join(f"{p['internal_api']} {p['num_threads']}" for p in threadpool_info())
     print(f"{args.candidate}: {len(X):,} training clients, {X.shape[1]} columns;")

@@ -4,7 +4,7 @@ Usage:
     python benchmarks/candidate_settings.py TRAINING_DIR CANDIDATE [KEY=JSON ...] [--folds 5]
         [--changed-only]
 
-TRAINING_DIR holds the ``training_set``, ``balanced_training_set`` and ``holdout_set`` parquet
+TRAINING_DIR holds the ``training_set``, ``balanced_training_set`` and ``holdout_set`` Arrow
 files a ``make pipeline`` run wrote (``DATA_DIR/training``). The candidate is tuned (first trial
 only: its defaults), calibrated, thresholded and refitted by ``train_candidate``, as the asset
 does, once with its defaults and once with every ``KEY=JSON`` replacing a default (all of them
@@ -59,7 +59,7 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=TrainingSettings().folds)
     parser.add_argument("--changed-only", action="store_true", help="skip the defaults' run")
     args = parser.parse_args()
-    frames = [pd.read_parquet(args.training_dir / f"{name}.parquet") for name in FRAMES]
+    frames = [pd.read_feather(args.training_dir / f"{name}.arrow") for name in FRAMES]
     candidate = CANDIDATES[args.candidate]
     changed: dict[str, Any] = {}
     for change in args.changes:

@@ -1,10 +1,10 @@
 """Median imputation as scikit-learn does it, as ``MedianImputer`` did it, and as it does now.
 
 Usage:
-    python benchmarks/imputer.py TRAINING_SET.parquet [--repeats 3]
+    python benchmarks/imputer.py TRAINING_SET.arrow [--repeats 3]
 
-TRAINING_SET.parquet is the ``training_set`` a ``make pipeline`` run wrote (``DATA_DIR/training/
-training_set.parquet``). On its numeric columns, as the linear candidates' preprocessing gets
+TRAINING_SET.arrow is the ``training_set`` a ``make pipeline`` run wrote (``DATA_DIR/training/
+training_set.arrow``). On its numeric columns, as the linear candidates' preprocessing gets
 them, prints the best of ``--repeats`` ``fit_transform`` calls (seconds) of
 ``SimpleImputer(strategy="median", keep_empty_features=True)``, of the previous
 ``MedianImputer`` (a frame-wide row-major conversion, read again to fill) and of
@@ -63,7 +63,7 @@ def main() -> None:
     parser.add_argument("training_set", type=Path)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    features = features_of(pd.read_parquet(args.training_set))
+    features = features_of(pd.read_feather(args.training_set))
     numbers = features.loc[:, numeric_columns(features)]
     print(f"{numbers.shape[0]} clients x {numbers.shape[1]} numeric columns")
     reference = SimpleImputer(strategy="median", keep_empty_features=True)

@@ -1,11 +1,11 @@
 """The large-data settings against the previous ones, fold by fold, on a full-scale training set.
 
 Usage:
-    python benchmarks/large_data.py TRAINING_SET.parquet [--folds 3] [--feature-set history]
+    python benchmarks/large_data.py TRAINING_SET.arrow [--folds 3] [--feature-set history]
         [--candidates lightgbm,random_forest] [--n-jobs 2]
 
-TRAINING_SET.parquet is the ``training_set`` a ``make pipeline`` run wrote (``DATA_DIR/training/
-training_set.parquet``). For each candidate, each of the first ``--folds`` folds of the 5-fold
+TRAINING_SET.arrow is the ``training_set`` a ``make pipeline`` run wrote (``DATA_DIR/training/
+training_set.arrow``). For each candidate, each of the first ``--folds`` folds of the 5-fold
 split the demo uses is fitted the previous way and the way ``LARGE_DATA_ROWS`` now selects, with
 the same preprocessing, on the same rows; the validation fold's AUC and the fit's seconds are
 printed side by side, then their means:
@@ -77,7 +77,7 @@ def main() -> None:
     parser.add_argument("--n-jobs", type=int, default=2)
     args = parser.parse_args()
     feature_set: FeatureSet = args.feature_set
-    frame = for_feature_set(pd.read_parquet(args.training_set), feature_set)
+    frame = for_feature_set(pd.read_feather(args.training_set), feature_set)
     X, y = features_of(frame), frame[TARGET].to_numpy()
     print(f"{len(frame):,} training clients, {X.shape[1]} features ({feature_set})")
     for name in args.candidates.split(","):

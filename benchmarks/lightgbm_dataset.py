@@ -3,7 +3,7 @@
 Usage:
     python benchmarks/lightgbm_dataset.py TRAINING_DIR
 
-TRAINING_DIR holds a ``make pipeline`` run's ``training_set.parquet`` (``DATA_DIR/training``).
+TRAINING_DIR holds a ``make pipeline`` run's ``training_set.arrow`` (``DATA_DIR/training``).
 The LightGBM candidate is built with its first trial's settings for that many clients (its
 large-data settings from ``LARGE_DATA_ROWS`` on), its encoder fitted on the training clients,
 then prints the seconds of binning the encoded matrix into a LightGBM ``Dataset`` with the
@@ -34,7 +34,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("training_dir", type=Path)
     args = parser.parse_args()
-    train = pd.read_parquet(args.training_dir / "training_set.parquet")
+    train = pd.read_feather(args.training_dir / "training_set.arrow")
     candidate = CANDIDATES["lightgbm"]
     features, y = features_of(train), train[TARGET].to_numpy()
     pipeline = candidate.pipeline(

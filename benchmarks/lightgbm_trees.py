@@ -4,7 +4,7 @@ Usage:
     python benchmarks/lightgbm_trees.py TRAINING_DIR [--trees 900] [--folds 3] [--every 100]
         [--feature-set history|application_only] [--variant KEY=VALUE[,KEY=VALUE...]]...
 
-TRAINING_DIR holds a ``make pipeline`` run's ``training_set.parquet`` (``DATA_DIR/training``),
+TRAINING_DIR holds a ``make pipeline`` run's ``training_set.arrow`` (``DATA_DIR/training``),
 restricted to the columns of ``--feature-set``. The candidate's first trial (its large-data
 settings from ``LARGE_DATA_ROWS`` on), with ``--trees`` trees instead of its own count, is
 fitted on the training rows of the first of the stratified folds its cross-validation uses
@@ -44,7 +44,7 @@ def main() -> None:
     parser.add_argument("--feature-set", choices=FEATURE_SETS, default="history")
     parser.add_argument("--variant", action="append", default=[], type=variant)
     args = parser.parse_args()
-    train = pd.read_parquet(args.training_dir / "training_set.parquet")
+    train = pd.read_feather(args.training_dir / "training_set.arrow")
     train = for_feature_set(train, args.feature_set)
     candidate = CANDIDATES["lightgbm"]
     X, y = features_of(train), train[TARGET].to_numpy()

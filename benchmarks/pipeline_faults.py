@@ -187,7 +187,7 @@ def main() -> int:
 
         status, third = run_job(command, env, work / "run3.log")
         model = ScoringModel.load(data / PROTECTED[0])
-        holdout = features_of(pd.read_parquet(data / "training" / "holdout_set.parquet"))
+        holdout = features_of(pd.read_feather(data / "training" / "holdout_set.arrow"))
         scored = len(model.predict_proba(holdout))
         print(f"run 3 (after the kill): exit {status}, {third:.1f} s")
         print(f"champion after run 3: {model.name} {model.version}, scores {scored} holdout rows")

@@ -19,7 +19,7 @@ from credit_assets.defs.resources import DataLake
         (lambda lake: lake.features_path(), "features/client_features.parquet"),
         (lambda lake: lake.features_path("bureau_features"), "features/bureau_features.parquet"),
         (lambda lake: lake.spec_path(), "features/feature_columns.json"),
-        (lambda lake: lake.frame_path("holdout_set"), "training/holdout_set.parquet"),
+        (lambda lake: lake.frame_path("holdout_set"), "training/holdout_set.arrow"),
         (lambda lake: lake.candidate_path("lightgbm"), "models/candidates/lightgbm.joblib"),
         (
             lambda lake: lake.candidate_path("dummy", ".json", "application_only"),

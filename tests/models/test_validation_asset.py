@@ -49,8 +49,8 @@ def lake(
     for table in ("application_train", "application_test"):
         ingest_table(tiny_synthetic, table, lake.raw_table(table))
     stand_in_features.to_parquet(lake.features_path())
-    frames.train.to_parquet(lake.frame_path("training_set"))
-    frames.holdout.to_parquet(lake.frame_path("holdout_set"))
+    lake.write_frame("training_set", frames.train, dataset_hash(frames.train))
+    lake.write_frame("holdout_set", frames.holdout, dataset_hash(frames.holdout))
     result = train_candidate(
         CANDIDATES["logistic_regression"],
         frames.train,

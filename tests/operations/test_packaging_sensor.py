@@ -17,7 +17,7 @@ from credit_assets.defs.deployment.assets import credit_scorer_bento, served_mod
 from credit_assets.defs.deployment.sensors import package_champion, package_new_champion
 from credit_assets.defs.resources import DataLake
 from credit_assets.models.calibration import uncalibrated
-from credit_assets.models.data import KEY, TARGET
+from credit_assets.models.data import KEY, TARGET, dataset_hash
 from credit_assets.models.scoring_model import ScoringModel
 from credit_assets.monitoring.gates import judge_redeploy
 from credit_assets.serving.bundle import MODEL_FILE
@@ -54,7 +54,7 @@ def model(version: str, threshold: float, feature: str = "p") -> ScoringModel:
 @pytest.fixture
 def lake(tmp_path: Path) -> DataLake:
     lake = DataLake(root=str(tmp_path / "lake"))
-    HOLDOUT.to_parquet(lake.frame_path("holdout_set"))
+    lake.write_frame("holdout_set", HOLDOUT, dataset_hash(HOLDOUT))
     return lake
 
 

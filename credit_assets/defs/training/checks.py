@@ -51,7 +51,7 @@ def holdout_stratified(lake: DataLake) -> dg.AssetCheckResult:
 def no_single_feature_leak(lake: DataLake) -> dg.AssetCheckResult:
     # The model inputs as the candidates read them; missing values rank lowest, as for the
     # client features' check (a sample of the clients: see labelled_aucs).
-    training = pl.read_parquet(lake.frame_path("training_set"))
+    training = pl.read_ipc(lake.frame_path("training_set"))
     aucs = labelled_aucs(training.drop(PROTECTED_ATTRIBUTES, strict=False))
     top = {c: round(a, 4) for c, a in sorted(aucs.items(), key=lambda item: -item[1])[:5]}
     leaking = list(suspicious_features(aucs, LEAKAGE_AUC))
