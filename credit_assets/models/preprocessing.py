@@ -194,7 +194,9 @@ def linear_preprocessor(frame: pd.DataFrame) -> ColumnTransformer:
     numeric = Pipeline(
         [
             ("impute", MedianImputer()),
-            ("scale", MinMaxScaler()),
+            # Scaled in place: the imputer's output is a new matrix of this pipeline's own; a
+            # copy of it cost 9 % of the full-scale logistic-regression candidate (py-spy).
+            ("scale", MinMaxScaler(copy=False)),
         ]
     )
     categorical = Pipeline(

@@ -1,11 +1,14 @@
-"""The tree models' encoder: the same codes for a few rows and for a whole column."""
+"""The models' preprocessing: the tree encoder's codes the same for a few rows and for a whole
+column; the linear preprocessor scales in place, never the caller's values."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from sklearn.impute import SimpleImputer
+from sklearn.preprocessing import MinMaxScaler
 
-from credit_assets.models.preprocessing import SMALL_BATCH, tree_preprocessor
+from credit_assets.models.preprocessing import SMALL_BATCH, linear_preprocessor, tree_preprocessor
 
 
 def test_category_codes_are_the_same_row_by_row_and_for_a_whole_column() -> None:
@@ -28,3 +31,19 @@ def test_category_codes_are_the_same_row_by_row_and_for_a_whole_column() -> None
         codes[""],
     ]
     np.testing.assert_array_equal(whole[: len(values)], expected)
+
+
+def test_the_linear_preprocessor_scales_its_own_matrix_never_the_callers() -> None:
+    rng = np.random.default_rng(0)
+    amounts = rng.normal(1e5, 3e4, size=(200, 3))
+    amounts[rng.random(amounts.shape) < 0.2] = np.nan
+    frame = pd.DataFrame(amounts, columns=["A", "B", "C"]).assign(KIND=["x", "y"] * 100)
+    before = frame.copy()
+    expected = MinMaxScaler().fit_transform(SimpleImputer(strategy="median").fit_transform(amounts))
+    for rows in (frame, frame.iloc[:SMALL_BATCH]):  # a whole column and a few rows at a time
+        fitted = linear_preprocessor(frame).fit(frame)
+        numbers = fitted.transform(rows)[:, :3]
+        np.testing.assert_allclose(numbers, expected[: len(rows)], rtol=1e-12)
+        pd.testing.assert_frame_equal(frame, before)
+        again = fitted.transform(rows)[:, :3]  # nothing fitted changed either
+        np.testing.assert_array_equal(again, numbers)
