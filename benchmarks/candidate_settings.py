@@ -2,7 +2,7 @@
 
 Usage:
     python benchmarks/candidate_settings.py TRAINING_DIR CANDIDATE [KEY=JSON ...] [--folds 5]
-        [--changed-only]
+        [--changed-only] [--feature-set history|application_only]
 
 TRAINING_DIR holds the ``training_set``, ``balanced_training_set`` and ``holdout_set`` Arrow
 files a ``make pipeline`` run wrote (``DATA_DIR/training``). The candidate is tuned (first trial
@@ -13,7 +13,8 @@ figures the evaluation report holds: CV, out-of-fold and holdout AUC, cross-fitt
 business cost. ``--changed-only`` skips the defaults' run (when an earlier run printed it).
 The defaults shown are the family's; from ``LARGE_DATA_ROWS`` training clients on, the
 candidate's large-data settings apply on top of them, as in the pipeline, and the changes on top
-of both.
+of both. ``--feature-set application_only`` trains on the application's columns alone, as the
+application-only candidates do.
 """
 
 from __future__ import annotations
@@ -28,19 +29,30 @@ from typing import Any
 
 import pandas as pd
 
+from credit_assets.features.feature_sets import FEATURE_SETS, FeatureSet
 from credit_assets.models.candidates import CANDIDATES, Candidate
+from credit_assets.models.data import for_feature_set
 from credit_assets.models.train import TrainingSettings, train_candidate
 
 FRAMES = ("training_set", "balanced_training_set", "holdout_set")
 
 
-def figures(candidate: Candidate, frames: list[pd.DataFrame], folds: int) -> str:
+def figures(
+    candidate: Candidate, frames: list[pd.DataFrame], folds: int, feature_set: FeatureSet
+) -> str:
     settings = TrainingSettings(n_trials=1, folds=folds, large_data_folds=folds)
     with tempfile.TemporaryDirectory() as scratch:
         start = time.perf_counter()
         train, balanced, holdout = frames
         result = train_candidate(
-            candidate, train, balanced, holdout, Path(scratch) / "study.db", settings, "b" * 64
+            candidate,
+            train,
+            balanced,
+            holdout,
+            Path(scratch) / "study.db",
+            settings,
+            "b" * 64,
+            feature_set=feature_set,
         )
         seconds = time.perf_counter() - start
     m = result.metrics
@@ -58,21 +70,29 @@ def main() -> None:
     parser.add_argument("changes", nargs="*", help="KEY=JSON replacing a default")
     parser.add_argument("--folds", type=int, default=TrainingSettings().folds)
     parser.add_argument("--changed-only", action="store_true", help="skip the defaults' run")
+    parser.add_argument("--feature-set", choices=FEATURE_SETS, default="history")
     args = parser.parse_args()
-    frames = [pd.read_feather(args.training_dir / f"{name}.arrow") for name in FRAMES]
+    frames = [
+        for_feature_set(pd.read_feather(args.training_dir / f"{name}.arrow"), args.feature_set)
+        for name in FRAMES
+    ]
     candidate = CANDIDATES[args.candidate]
     changed: dict[str, Any] = {}
     for change in args.changes:
         key, _, value = change.partition("=")
         changed[key] = json.loads(value)
-    print(f"{candidate.name}, {args.folds} folds, {len(frames[0])} training clients")
+    print(
+        f"{candidate.name} ({args.feature_set}), {args.folds} folds,"
+        f" {len(frames[0])} training clients, {frames[0].shape[1] - 1} columns"
+    )
     if not args.changed_only:
-        print(f"  defaults {candidate.defaults}: {figures(candidate, frames, args.folds)}")
+        found = figures(candidate, frames, args.folds, args.feature_set)
+        print(f"  defaults {candidate.defaults}: {found}")
     if changed:
         # A change wins over the large-data settings too.
         large = {k: v for k, v in candidate.large_data.items() if k not in changed}
         other = replace(candidate, defaults=candidate.defaults | changed, large_data=large)
-        print(f"  with {changed}: {figures(other, frames, args.folds)}")
+        print(f"  with {changed}: {figures(other, frames, args.folds, args.feature_set)}")
 
 
 if __name__ == "__main__":
