@@ -12,8 +12,9 @@ together, for example ``max_samples=null`` or ``bags=3``); each line gives the s
 figures the evaluation report holds: CV, out-of-fold and holdout AUC, cross-fitted and holdout
 business cost. ``--changed-only`` skips the defaults' run (when an earlier run printed it).
 The defaults shown are the family's; from ``LARGE_DATA_ROWS`` training clients on, the
-candidate's large-data settings apply on top of them, as in the pipeline, and the changes on top
-of both. ``--feature-set application_only`` trains on the application's columns alone, as the
+candidate's large-data settings apply on top of them (and from ``WIDE_DATA_COLUMNS`` features on,
+its wide-data ones), as in the pipeline, and the changes on top of all.
+``--feature-set application_only`` trains on the application's columns alone, as the
 application-only candidates do.
 """
 
@@ -89,9 +90,12 @@ def main() -> None:
         found = figures(candidate, frames, args.folds, args.feature_set)
         print(f"  defaults {candidate.defaults}: {found}")
     if changed:
-        # A change wins over the large-data settings too.
+        # A change wins over the large- and wide-data settings too.
         large = {k: v for k, v in candidate.large_data.items() if k not in changed}
-        other = replace(candidate, defaults=candidate.defaults | changed, large_data=large)
+        wide = {k: v for k, v in candidate.wide_data.items() if k not in changed}
+        other = replace(
+            candidate, defaults=candidate.defaults | changed, large_data=large, wide_data=wide
+        )
         print(f"  with {changed}: {figures(other, frames, args.folds, args.feature_set)}")
 
 

@@ -33,6 +33,9 @@ Params = dict[str, Any]
 LARGE_DATA_ROWS = 100_000
 """From this many training clients on, a candidate's first trial may use more capacity (at full
 scale a tuning budget sized for the demo runs little more than that first trial)."""
+WIDE_DATA_COLUMNS = 400
+"""From this many feature columns on (the client table with the credit history has 739, the
+application alone 141), a candidate's ``wide_data`` settings apply on top of its large-data ones."""
 ClassWeight = Literal["balanced"] | None
 
 
@@ -50,12 +53,18 @@ class Candidate:
     tunable: bool = True
     large_data: Params = field(default_factory=dict)
     """What changes in the first trial from ``LARGE_DATA_ROWS`` training clients on."""
+    wide_data: Params = field(default_factory=dict)
+    """What changes further when those clients also have ``WIDE_DATA_COLUMNS`` features or more."""
     prep: Callable[[pd.DataFrame], Any] | None = None
     """The preprocessor's builder, when not the default for the family."""
 
-    def defaults_for(self, rows: int) -> Params:
-        """The first trial's hyperparameters for a training split of ``rows`` clients."""
-        return self.defaults | self.large_data if rows >= LARGE_DATA_ROWS else self.defaults
+    def defaults_for(self, rows: int, columns: int = 0) -> Params:
+        """The first trial's hyperparameters for a training split of ``rows`` clients with
+        ``columns`` features."""
+        if rows < LARGE_DATA_ROWS:
+            return self.defaults
+        wide = self.wide_data if columns >= WIDE_DATA_COLUMNS else {}
+        return self.defaults | self.large_data | wide
 
     def pipeline(
         self,
@@ -74,7 +83,8 @@ class Candidate:
         prep = linear_preprocessor(frame) if self.name == "logistic_regression" else None
         if self.prep is not None:
             prep = self.prep(frame)
-        settings = self.defaults_for(len(frame) if rows is None else rows) | params
+        rows = len(frame) if rows is None else rows
+        settings = self.defaults_for(rows, frame.shape[1]) | params
         model = self.build(settings, frame, seed, n_jobs, class_weight)
         return Pipeline([("prep", prep or tree_preprocessor()), ("model", model)])
 
@@ -195,6 +205,14 @@ LIGHTGBM_LARGE_DATA: Params = {
     "bags": 1,
     "resampling": "none",
 }
+# On the 739 columns of the client table with its credit history, each tree drawn from a fifth
+# of them, not three tenths: the candidate in 255 s instead of 308 s, OOF AUC 0.77216 vs 0.77210,
+# holdout AUC 0.77389 vs 0.77360 (benchmarks/candidate_settings.py DATA_DIR/training lightgbm
+# colsample_bytree=0.2 --folds 3, full scale, seed 0). A tree's columns are copied out of
+# LightGBM's multi-value bins for each tree: fewer columns, less copying and fewer histograms.
+# A tenth took 192 s but lowered the holdout AUC (0.77307); on the application's 141 columns a
+# fifth lowered the OOF AUC (0.74806 vs 0.74815): they keep three tenths.
+LIGHTGBM_WIDE_DATA: Params = {"colsample_bytree": 0.2}
 
 
 def _lightgbm(params: Params, frame: pd.DataFrame, seed: int, n_jobs: int, cw: ClassWeight) -> Any:
@@ -265,6 +283,7 @@ CANDIDATES: Mapping[str, Candidate] = {
             _lightgbm,
             LIGHTGBM_DEFAULTS,
             large_data=LIGHTGBM_LARGE_DATA,
+            wide_data=LIGHTGBM_WIDE_DATA,
         ),
         Candidate(
             "scorecard",

@@ -70,6 +70,12 @@ def features_of(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.drop(columns=[TARGET, *PROTECTED_ATTRIBUTES], errors="ignore")
 
 
+def feature_columns(frame: pd.DataFrame) -> list[str]:
+    """The names of :func:`features_of`'s columns, without copying the frame."""
+    left_out = {TARGET, *PROTECTED_ATTRIBUTES}
+    return [str(c) for c in frame.columns if c not in left_out]
+
+
 def for_feature_set(frame: pd.DataFrame, feature_set: FeatureSet) -> pd.DataFrame:
     """The columns of a modelling frame that a ``feature_set`` model sees, with ``TARGET`` and
     the protected attributes (kept for monitoring, never inputs: see :func:`features_of`)."""

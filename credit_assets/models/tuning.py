@@ -17,6 +17,7 @@ import pandas as pd
 from optuna.trial import TrialState
 
 from credit_assets.models.candidates import Candidate, Params
+from credit_assets.models.data import feature_columns
 from credit_assets.models.validation import CrossValidation, cross_validate
 
 
@@ -82,7 +83,7 @@ def tune(
 
     if candidate.defaults and not study.trials:
         # The known-good settings go first, so even a one-trial budget yields a sound model.
-        study.enqueue_trial(candidate.defaults_for(len(frame)))
+        study.enqueue_trial(candidate.defaults_for(len(frame), len(feature_columns(frame))))
     start = time.perf_counter()
     remaining = max(n_trials - _finished(study), 0)
     if remaining == 0 and not _has_complete(study):

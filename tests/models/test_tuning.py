@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import optuna
+import pandas as pd
 
-from credit_assets.models.candidates import CANDIDATES, LARGE_DATA_ROWS
+from credit_assets.models.candidates import CANDIDATES, LARGE_DATA_ROWS, WIDE_DATA_COLUMNS
 from credit_assets.models.tuning import tune
 
 
@@ -38,6 +40,14 @@ def test_the_first_trial_is_the_defaults_sized_for_the_training_split(
     assert large["num_leaves"] > small["num_leaves"]
     assert large["n_estimators"] > small["n_estimators"]
     assert CANDIDATES["logistic_regression"].defaults_for(10**6) == {"C": 0.05, "bags": 5}
+    # Many clients with many features: each tree samples fewer of them (not so on few clients).
+    wide = lightgbm.defaults_for(LARGE_DATA_ROWS, WIDE_DATA_COLUMNS)
+    assert wide["colsample_bytree"] < large["colsample_bytree"]
+    assert lightgbm.defaults_for(LARGE_DATA_ROWS - 1, WIDE_DATA_COLUMNS) == lightgbm.defaults
+    assert lightgbm.defaults_for(LARGE_DATA_ROWS, WIDE_DATA_COLUMNS - 1) == large
+    wide_frame = pd.DataFrame(np.zeros((3, WIDE_DATA_COLUMNS))).add_prefix("F")
+    built = lightgbm.pipeline({}, wide_frame, rows=LARGE_DATA_ROWS).named_steps["model"]
+    assert built.colsample_bytree == wide["colsample_bytree"]
     storage = tmp_path / "studies.db"
     tuned = tune(
         CANDIDATES["logistic_regression"], frames.train, storage, "first", 1, None, folds=3
