@@ -63,7 +63,7 @@ with bentoml.importing():
     from credit_assets import settings
     from credit_assets.monitoring.served import AnswerLog
     from credit_assets.serving import lookups
-    from credit_assets.serving.batching import MicroBatcher, ThreadBatcher
+    from credit_assets.serving.batching import MicroBatcher
     from credit_assets.serving.contract import HEADER_ORIGINS, ORIGIN_HEADER, document
     from credit_assets.serving.errors import UnknownClientError
     from credit_assets.serving.guard import RequestGuard
@@ -140,7 +140,7 @@ class CreditScorer:
         self.answers = AnswerLog()
         self.known_clients = MicroBatcher(self.scorer.predict_ids)
         # A new applicant's request travels whole, so its credit history stays with it.
-        self.new_applicants = ThreadBatcher(self.scorer.predict_new)
+        self.new_applicants = MicroBatcher(self.scorer.predict_new)
         # /ui goes to the explainer service where `bentoml serve` runs it beside this one; run
         # in-process (tests through `to_asgi()`), there is none and /ui answers 503.
         if served_address(Explainer.name) is not None:
@@ -161,10 +161,10 @@ class CreditScorer:
     async def predict(self, request: PredictRequest, /, ctx: bentoml.Context) -> Prediction:
         """Calibrated probability of default and decision for a known id or a new application.
 
-        Known clients are scored on the event loop, in adaptive batches with the requests that
-        arrive meanwhile (a millisecond or two, less than a thread hop); new applications'
-        features take longer: they are computed in a worker thread, the applications that
-        arrive meanwhile together in the next batch.
+        Both kinds are scored on the event loop, each in adaptive batches with the requests of
+        its kind that arrived meanwhile: a known client's answer is looked up, a new
+        applicant's features computed (milliseconds of Python that hold the GIL, which a worker
+        thread would only contend for: ``credit_assets.serving.batching``).
         """
         started = time.perf_counter()
         origin = _origin(ctx)

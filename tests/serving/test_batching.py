@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from credit_assets.serving.batching import MicroBatcher, ThreadBatcher
+from credit_assets.serving.batching import MicroBatcher
 
 
 class Doubler:
@@ -55,34 +55,3 @@ def test_a_bad_item_fails_only_its_own_request() -> None:
     assert results[0] == 2 and results[2] == 6
     assert isinstance(results[1], ValueError) and "negative" in str(results[1])
     assert double.calls == [[1, -1, 3], [1], [-1], [3]]
-
-
-async def _gather_threads(batcher: ThreadBatcher[int, int], items: list[int]) -> list[object]:
-    return await asyncio.gather(*(batcher.submit(i) for i in items), return_exceptions=True)
-
-
-def test_thread_batcher_scores_what_arrives_meanwhile_in_the_next_batch() -> None:
-    double = Doubler()
-    results = asyncio.run(_gather_threads(ThreadBatcher(double), list(range(10))))
-    assert results == [2 * i for i in range(10)]
-    assert sum(len(c) for c in double.calls) == 10 and len(double.calls) <= 2
-
-
-def test_thread_batcher_fails_only_the_bad_item() -> None:
-    double = Doubler()
-    results = asyncio.run(_gather_threads(ThreadBatcher(double), [1, -1, 3]))
-    assert results[0] == 2 and results[2] == 6
-    assert isinstance(results[1], ValueError) and "-1" in str(results[1])
-
-
-def test_thread_batcher_splits_at_its_maximum_and_serves_later_requests() -> None:
-    double = Doubler()
-
-    async def two_rounds() -> tuple[list[object], list[object]]:
-        batcher = ThreadBatcher(double, max_batch=4)
-        first = await _gather_threads(batcher, list(range(10)))
-        return first, [await batcher.submit(i) for i in (7, 8)]
-
-    first, second = asyncio.run(two_rounds())
-    assert first == [2 * i for i in range(10)] and second == [14, 16]
-    assert max(len(c) for c in double.calls) <= 4
