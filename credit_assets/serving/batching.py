@@ -9,9 +9,9 @@ client, so the batching happens here.
 New applicants too are scored on the loop, not in a worker thread: their features are Python
 and small NumPy calls that hold the GIL, so a thread bought no concurrency, only the hand-offs
 between two threads contending for it. At 100 requests/s of new applicants with their history,
-full scale, two workers: p50 11.5-13.2 ms on the loop against 16.2-22.0 ms in a thread, p99
-20-37 against 36-47 ms (four rounds each, alternating; applications alone 4.6-5.6 against
-5.5-6.2 ms).
+full scale, two workers each, both services up and loaded in turn (six rounds of 8 s): p50
+14.5-17.9 ms (median 16.0) on the loop against 12.9-27.4 ms (median 21.4) in a thread, lower in
+five rounds of six; applications alone median 5.7 against 5.8 ms.
 """
 
 from __future__ import annotations
