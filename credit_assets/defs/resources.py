@@ -76,8 +76,8 @@ class DataLake(dg.ConfigurableResource):
         """A modelling frame: ``training_set``, ``holdout_set`` or ``balanced_training_set``.
 
         Arrow IPC files (LZ4): every candidate, check and report step reads them again. On the
-        full-scale training set (246,008 x 740) a write took 2.4 s instead of Parquet's 9.9 s and a
-        read 1.8 s instead of 3.9 s, for 327 MB instead of 243 (``benchmarks/frame_files.py``).
+        full-scale training set (246,008 x 740) a write took 2.3 s instead of Parquet's 8.2 s and a
+        read 1.6 s instead of 2.2 s, for 327 MB instead of 243 (``benchmarks/frame_files.py``).
         """
         return self.path("training", f"{name}.arrow")
 
