@@ -37,7 +37,7 @@ def test_the_linear_preprocessor_scales_its_own_matrix_never_the_callers() -> No
     rng = np.random.default_rng(0)
     amounts = rng.normal(1e5, 3e4, size=(200, 3))
     amounts[rng.random(amounts.shape) < 0.2] = np.nan
-    frame = pd.DataFrame(amounts, columns=["A", "B", "C"]).assign(KIND=["x", "y"] * 100)
+    frame = pd.DataFrame(amounts, columns=pd.Index(["A", "B", "C"])).assign(KIND=["x", "y"] * 100)
     before = frame.copy()
     expected = MinMaxScaler().fit_transform(SimpleImputer(strategy="median").fit_transform(amounts))
     for rows in (frame, frame.iloc[:SMALL_BATCH]):  # a whole column and a few rows at a time
