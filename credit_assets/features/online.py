@@ -19,7 +19,7 @@ the caller then takes the Polars path, whose cast decides as the raw layer does.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
 from operator import itemgetter
@@ -148,9 +148,8 @@ def _columns(
     """Every number column of ``table`` and the ``categories`` columns, as floats (the rows'
     types checked first, unless they are ``checked``: a validated history's, with every column)."""
     numbers, texts = _layout(table, tuple(categories))
-    if checked:
-        values = _getter(numbers)
-        matrix = np.array([values(row) for row in rows], dtype=np.float64)
+    if checked:  # every column present: each row's values in one call
+        matrix = np.array(list(map(itemgetter(*numbers), rows)), dtype=np.float64)
     else:
         _check_types(table, rows)
         matrix = np.array([[row.get(c) for c in numbers] for row in rows], dtype=np.float64)
@@ -158,14 +157,6 @@ def _columns(
     for column in texts:
         found[column] = _codes([row.get(column) for row in rows], categories[column])
     return found
-
-
-@cache
-def _getter(columns: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
-    """A row's values of ``columns`` as a tuple, read in one call (every column present)."""
-    if len(columns) == 1:
-        return lambda row: (row[columns[0]],)
-    return itemgetter(*columns)
 
 
 @cache

@@ -17,6 +17,7 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
+from credit_assets.models.data import feature_columns
 from credit_assets.models.ensemble import (
     OneBooster,
     UndersampledBagging,
@@ -83,8 +84,8 @@ class Candidate:
         prep = linear_preprocessor(frame) if self.name == "logistic_regression" else None
         if self.prep is not None:
             prep = self.prep(frame)
-        rows = len(frame) if rows is None else rows
-        settings = self.defaults_for(rows, frame.shape[1]) | params
+        clients = len(frame) if rows is None else rows
+        settings = self.defaults_for(clients, len(feature_columns(frame))) | params
         model = self.build(settings, frame, seed, n_jobs, class_weight)
         return Pipeline([("prep", prep or tree_preprocessor()), ("model", model)])
 

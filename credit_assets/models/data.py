@@ -64,16 +64,19 @@ def undersample(
     return frame.iloc[kept]
 
 
+NOT_INPUTS = (TARGET, *PROTECTED_ATTRIBUTES)
+"""The columns of a modelling frame that are never model inputs."""
+
+
 def features_of(frame: pd.DataFrame) -> pd.DataFrame:
     """The model inputs of a modelling frame: every column but ``TARGET`` and the protected
     attributes."""
-    return frame.drop(columns=[TARGET, *PROTECTED_ATTRIBUTES], errors="ignore")
+    return frame.drop(columns=list(NOT_INPUTS), errors="ignore")
 
 
 def feature_columns(frame: pd.DataFrame) -> list[str]:
     """The names of :func:`features_of`'s columns, without copying the frame."""
-    left_out = {TARGET, *PROTECTED_ATTRIBUTES}
-    return [str(c) for c in frame.columns if c not in left_out]
+    return [str(c) for c in frame.columns if c not in NOT_INPUTS]
 
 
 def for_feature_set(frame: pd.DataFrame, feature_set: FeatureSet) -> pd.DataFrame:
@@ -88,7 +91,7 @@ def frame_columns(columns: Iterable[str], feature_set: FeatureSet) -> list[str]:
     """Of a modelling frame's ``columns``, those :func:`for_feature_set` keeps, in order (a
     reader can then load only them)."""
     names = [str(c) for c in columns]
-    kept = {*columns_of(names, feature_set), TARGET, *PROTECTED_ATTRIBUTES}
+    kept = {*columns_of(names, feature_set), *NOT_INPUTS}
     return [c for c in names if c in kept]
 
 
