@@ -11,7 +11,8 @@ and small NumPy calls that hold the GIL, so a thread bought no concurrency, only
 between two threads contending for it. At 100 requests/s of new applicants with their history,
 full scale, two workers each, both services up and loaded in turn (six rounds of 8 s): p50
 14.5-17.9 ms (median 16.0) on the loop against 12.9-27.4 ms (median 21.4) in a thread, lower in
-five rounds of six; applications alone median 5.7 against 5.8 ms.
+five rounds of six; applications alone median 5.7 against 5.8 ms (the rounds of
+``benchmarks/paired_serving.py``).
 """
 
 from __future__ import annotations
