@@ -5,6 +5,7 @@ variables): MLflow's, BentoML's and Gradio's usage statistics are off unless a u
 """
 
 import os
+import sys
 
 USAGE_STATISTICS_OFF = {
     "MLFLOW_DISABLE_TELEMETRY": "true",
@@ -24,11 +25,16 @@ def _arrow_memory_pool() -> None:
 
     On virtual machines that hand freed memory back to the host (this one), mimalloc's memory
     faults in again on every large read: the full-scale training set took 15.6 s to read with
-    ``pd.read_parquet`` and 2.2 s with jemalloc (``benchmarks/allocation.py`` prints both). The
-    pool is set, not the variable: pandas has already created Arrow's default pool by the time
-    this package is imported. ``ARROW_DEFAULT_MEMORY_POOL`` set by a user wins.
+    ``pd.read_parquet`` and 2.2 s with jemalloc (``benchmarks/allocation.py`` prints both). If
+    Arrow is already loaded (pandas loads it), its default pool exists: the pool is set. If not,
+    the variable Arrow reads when it creates that pool is, so a process that never reads a frame
+    (the service's parent process, the explainer page) does not load Arrow for it (0.1 s of a
+    start). ``ARROW_DEFAULT_MEMORY_POOL`` set by a user wins.
     """
     if "ARROW_DEFAULT_MEMORY_POOL" in os.environ:
+        return
+    if "pyarrow" not in sys.modules:
+        os.environ["ARROW_DEFAULT_MEMORY_POOL"] = "jemalloc"
         return
     import pyarrow as pa
 

@@ -20,17 +20,8 @@ import polars as pl
 
 from credit_assets.features.build import SIDE_GROUPS
 from credit_assets.features.common import KEY
+from credit_assets.features.rows import HistoryRows
 from credit_assets.kaggle import MISSING_TEXT, SIDE_TABLES, schema
-
-HistoryRows = Mapping[str, Sequence[Mapping[str, Any]]]
-"""A credit history as plain data: rows (Kaggle column -> value) by Kaggle side-table name."""
-
-
-class CheckedHistory(dict[str, Sequence[Mapping[str, Any]]]):
-    """A history whose every row holds every column of its table (None where not given), each
-    value of its column's type: a validated request's (``HistoryRules.checked``). The NumPy path
-    reads its rows as they are, without checking their columns and types again."""
-
 
 CREDIT_KEY = "SK_ID_BUREAU"
 _RAW_TYPES = {"int64": pl.Int64, "float64": pl.Float64, "object": pl.String}

@@ -40,7 +40,8 @@ from credit_assets.features.application import MISSING_CATEGORY
 from credit_assets.features.categories import BUREAU, PREVIOUS
 from credit_assets.features.common import KEY
 from credit_assets.features.expressions import evaluate, quietly
-from credit_assets.features.history import CheckedHistory, HistoryRows, raw_types, raw_value
+from credit_assets.features.history import raw_types, raw_value
+from credit_assets.features.rows import CheckedHistory, HistoryRows
 from credit_assets.features.summary import Agg, aggs, indicator, indicator_names
 
 Columns = dict[str, np.ndarray]

@@ -24,11 +24,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import astuple, dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from credit_assets import settings
+
+if TYPE_CHECKING:  # pandas is imported where a frame is read: the service's parent process
+    import pandas as pd  # and the explainer page import this module and never read one
 
 KEY = "SK_ID_CURR"
 BUSY_TIMEOUT_MS = 30_000
@@ -154,6 +155,8 @@ class PredictionLog:
     ) -> pd.DataFrame:
         """The logged predictions, oldest first; only the latest ``limit`` when given, only
         those of one ``scored_on`` kind and of ``origins`` when given."""
+        import pandas as pd
+
         self._flush_writers()
         if not self.path.exists():
             return pd.DataFrame({c: [] for c in COLUMNS})

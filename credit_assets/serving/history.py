@@ -24,7 +24,7 @@ from pydantic import AfterValidator, Field, ValidationError, create_model, model
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from credit_assets.features import categories
-from credit_assets.features.history import CheckedHistory
+from credit_assets.features.rows import CheckedHistory
 from credit_assets.kaggle import DAYS_SENTINEL, SIDE_TABLES, schema
 from credit_assets.serving.strict import Published, Strict
 

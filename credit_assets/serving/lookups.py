@@ -16,7 +16,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
-import pandas as pd
 from annotated_types import Ge
 from pydantic import BaseModel, Field, JsonValue, ValidationError
 from pydantic_core import InitErrorDetails, PydanticCustomError
@@ -25,6 +24,8 @@ from credit_assets.serving.schemas import Prediction
 from credit_assets.serving.strict import Strict
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     # The scorer brings LightGBM and scikit-learn: the `bentoml serve` parent imports these
     # request models, never the scorer.
     from credit_assets.serving.scorer import Scorer
@@ -151,6 +152,8 @@ def population(scorer: Scorer, request: PopulationRequest) -> PopulationSample:
 
 def feature_facts(scorer: Scorer) -> FeatureFacts:
     """The history champion's features with descriptions and importance, and the categories."""
+    from pandas.api.types import is_numeric_dtype  # the service's workers have pandas loaded
+
     known = scorer.clients.features
     ranked = scorer.importance(top=len(scorer.model.feature_names))
     return FeatureFacts(
@@ -159,7 +162,7 @@ def feature_facts(scorer: Scorer) -> FeatureFacts:
                 name=name,
                 description=description,
                 importance=importance,
-                numeric=bool(pd.api.types.is_numeric_dtype(known[name])),
+                numeric=bool(is_numeric_dtype(known[name])),
             )
             for name, description, importance in ranked
         ],
@@ -185,11 +188,14 @@ def _check_features(scorer: Scorer, features: list[str]) -> None:
 
 
 def _columns(rows: pd.DataFrame, features: list[str]) -> dict[str, list[Any]]:
-    return {name: [_plain(v) for v in rows[name].tolist()] for name in features}
+    import pandas as pd  # loaded by then (the rows are a frame): not by the service's parent
+
+    return {name: [_plain(v, pd.NA) for v in rows[name].tolist()] for name in features}
 
 
-def _plain(value: Any) -> float | int | str | None:
-    if value is None or value is pd.NA:
+def _plain(value: Any, missing: Any) -> float | int | str | None:
+    """A cell as JSON shows it; ``missing`` is pandas' ``NA``."""
+    if value is None or value is missing:
         return None
     if isinstance(value, float | np.floating):
         return None if np.isnan(value) else float(f"{float(value):.7g}")

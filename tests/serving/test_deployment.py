@@ -221,7 +221,10 @@ def test_the_bento_runtime_lists_what_the_service_imports() -> None:
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     parent, worker = (set(line.split()) for line in done.stdout.splitlines())
+    # Nor the data libraries (seconds of a start that the parent spends before any worker):
+    # the request models need none of them.
     assert not parent & {"gradio", "matplotlib", "lightgbm", "scikit-learn"}
+    assert not parent & {"pandas", "polars", "pyarrow"}
     assert set(SERVING_PACKAGES) <= worker | {"bentoml"}
     assert not worker & {"dagster", "mlflow", "optuna", "imbalanced-learn"}
 
