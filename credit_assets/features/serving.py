@@ -201,8 +201,11 @@ class _Layout:
             words[np.ix_(keys, place.text_slots)] = table_texts
         if numbers:
             names, slots = self._slots(tuple(numbers), self.numeric)
+            # One concatenation of the columns (one value per applicant each): building the
+            # matrix from hundreds of small arrays with np.array took twice as long.
+            found = np.concatenate([numbers[n] for n in names]).reshape(len(names), applicants)
             with np.errstate(over="ignore"):
-                values[:, slots] = np.array([numbers[n] for n in names]).T
+                values[:, slots] = found.T
         if texts:
             names, slots = self._slots(tuple(texts), self.categorical)
             words[:, slots] = np.array([texts[n] for n in names], dtype=object).T
