@@ -294,10 +294,14 @@ def _binary(
     else:
         constant = right
         polars, operand = build(left.polars, constant), lambda _: constant
+    # A constant operand other than NaN is never missing: only the left one is checked.
+    both = isinstance(right, Expr) or right != right
 
     def evaluate(c: Columns) -> Any:
         a, b = left.numpy(c), operand(c)
         values = ufunc(a, b)  # x / 0, 0 / 0, overflow: as in Polars (see ``quietly``)
-        return _missing_where(values, a, b) if missing_where_operands else values
+        if not missing_where_operands:
+            return values
+        return _missing_where(values, a, b) if both else _missing_where(values, a)
 
     return Expr(polars, evaluate)

@@ -68,10 +68,12 @@ class Rows:
     def with_columns(self, columns: Mapping[str, np.ndarray]) -> Rows:
         return Rows({**self.columns, **columns}, self.owner)
 
-    def where(self, keep: np.ndarray) -> Rows:
-        """The rows where ``keep`` is 1 (missing counts as not kept, as in a Polars filter)."""
+    def where(self, keep: np.ndarray, columns: Sequence[str] | None = None) -> Rows:
+        """The rows where ``keep`` is 1 (missing counts as not kept, as in a Polars filter):
+        every column, or only ``columns``."""
         mask = keep == 1
-        return Rows({c: v[mask] for c, v in self.columns.items()}, self.owner[mask])
+        read = self.columns if columns is None else columns
+        return Rows({c: self.columns[c][mask] for c in read}, self.owner[mask])
 
 
 def application_features(
@@ -219,10 +221,14 @@ def summarise(
     categories: Mapping[str, Sequence[str]] | None = None,
     category_prefix: str = "",
     category_hows: Sequence[str] = ("mean",),
+    where: np.ndarray | None = None,
 ) -> Columns:
     """``summary.summarise`` on ``rows``: one value per group (``0 .. groups - 1``, missing for a
-    group without rows), for every ``Agg`` then every category indicator."""
+    group without rows), for every ``Agg`` then every category indicator; on the rows where
+    ``where`` is 1 only, when given (only the columns the summary reads are filtered)."""
     plan = _plan_of(specs, categories, category_prefix, tuple(category_hows))
+    if where is not None:
+        rows = rows.where(where, plan.read)
     every = np.full((groups, len(plan.names)), NAN)
     owner = rows.owner
     if owner.size:
@@ -270,6 +276,11 @@ class _Plan:
     sizes: np.ndarray
     categories: tuple[tuple[str, int], ...]
     category_hows: tuple[str, ...]
+
+    @cached_property
+    def read(self) -> tuple[str, ...]:
+        """Every column the summary reads: the aggregated ones, then the category columns."""
+        return self.columns + tuple(c for c, _ in self.categories)
 
 
 @cache
@@ -397,9 +408,9 @@ def _bureau(histories: Sequence[HistoryRows | None], applicants: int) -> Columns
     credits = credits.with_columns(_balance_per_credit(histories, credits))
     credits = credits.with_columns(evaluate(bureau.credit_features(), credits.columns))
     found = summarise(credits, bureau.overall_specs(), applicants, BUREAU, "BURO")
-    found |= summarise(credits.where(credits["ACTIVE"]), bureau.active_specs(), applicants)
-    closed = credits.where(credits["CLOSED"])
-    found |= summarise(closed, aggs(bureau.NUMERIC, "CLOSED"), applicants)
+    found |= summarise(credits, bureau.active_specs(), applicants, where=credits["ACTIVE"])
+    closed = aggs(bureau.NUMERIC, "CLOSED")
+    found |= summarise(credits, closed, applicants, where=credits["CLOSED"])
     return evaluate(bureau.client_ratios(), found)
 
 
@@ -433,12 +444,9 @@ def _previous(histories: Sequence[HistoryRows | None], applicants: int) -> Colum
     rows = table_rows(histories, "previous_application", PREVIOUS)
     rows = rows.with_columns(evaluate(previous.row_features(), rows.columns))
     found = summarise(rows, previous.overall_specs(), applicants, PREVIOUS, "PREV")
-    found |= summarise(
-        rows.where(rows["APPROVED"]), aggs(previous.AGGREGATED, "APPROVED"), applicants
-    )
-    found |= summarise(
-        rows.where(rows["REFUSED"]), aggs(previous.AGGREGATED, "REFUSED"), applicants
-    )
+    for outcome in ("APPROVED", "REFUSED"):
+        specs = aggs(previous.AGGREGATED, outcome)
+        found |= summarise(rows, specs, applicants, where=rows[outcome])
     # The latest application: by decision day then SK_ID_PREV, missing first as Polars sorts.
     order = np.lexsort(
         (_missing_first(rows["SK_ID_PREV"]), _missing_first(rows["DAYS_DECISION"]), rows.owner)
@@ -460,8 +468,8 @@ def _installments(histories: Sequence[HistoryRows | None], applicants: int) -> C
     for days in installments.RECENT_DAYS:
         specs, zeros = installments.window_specs(days)
         with quietly():
-            recent = rows.where(installments.in_window(days).numpy(rows.columns))
-        window = summarise(recent, specs, applicants)
+            recent = installments.in_window(days).numpy(rows.columns)
+        window = summarise(rows, specs, applicants, where=recent)
         for name in zeros:  # a client without payments in a window made none there
             window[name] = np.where(paying & np.isnan(window[name]), 0.0, window[name])
         found |= window
