@@ -34,7 +34,9 @@ def _arrow_memory_pool() -> None:
     if "ARROW_DEFAULT_MEMORY_POOL" in os.environ:
         return
     if "pyarrow" not in sys.modules:
-        os.environ["ARROW_DEFAULT_MEMORY_POOL"] = "jemalloc"
+        # Arrow's Linux wheels carry jemalloc; elsewhere it may be missing (Arrow would warn).
+        pool = "jemalloc" if sys.platform == "linux" else "system"
+        os.environ["ARROW_DEFAULT_MEMORY_POOL"] = pool
         return
     import pyarrow as pa
 
