@@ -68,12 +68,11 @@ class Rows:
     def with_columns(self, columns: Mapping[str, np.ndarray]) -> Rows:
         return Rows({**self.columns, **columns}, self.owner)
 
-    def where(self, keep: np.ndarray, columns: Sequence[str] | None = None) -> Rows:
-        """The rows where ``keep`` is 1 (missing counts as not kept, as in a Polars filter):
-        every column, or only ``columns``."""
+    def where(self, keep: np.ndarray, columns: Sequence[str]) -> Rows:
+        """``columns`` on the rows where ``keep`` is 1 (missing counts as not kept, as in a
+        Polars filter)."""
         mask = keep == 1
-        read = self.columns if columns is None else columns
-        return Rows({c: self.columns[c][mask] for c in read}, self.owner[mask])
+        return Rows({c: self.columns[c][mask] for c in columns}, self.owner[mask])
 
 
 def application_features(
