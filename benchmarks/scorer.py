@@ -19,8 +19,11 @@ packaging takes to compute every known client's answer.
 With ``--data`` (a pipeline's ``DATA_DIR``), ``application_test`` clients sent as new applicants
 (the bodies ``benchmarks/serving.py`` sends): the median milliseconds of validating a request's
 JSON (``PredictRequest``), of its feature row and of its whole answer (``predict_new``: features,
-score, reasons), with the credit history and with the application alone. Beside the serving
-benchmark's HTTP latencies: what the service itself computes, and what the server adds.
+score, reasons), with the credit history and with the application alone; the feature row with
+history by group (the application's, then each side-table group of ``online.GROUPS``); and the
+answer with history when each call follows a pause of 0, 10 and 50 ms (on a VM whose idle
+CPUs halt, what a request that finds its worker idle pays). Beside the serving benchmark's HTTP
+latencies: what the service itself computes, and what the server adds.
 """
 
 from __future__ import annotations
@@ -34,13 +37,16 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 import pyarrow.feather as feather
+from pydantic import BaseModel
 
+from credit_assets.features import online
 from credit_assets.features.common import KEY
 from credit_assets.serving import bundle
+from credit_assets.serving.history import HistoryRules
 from credit_assets.serving.known import compute_answers
 from credit_assets.serving.schemas import PredictRequest
 from credit_assets.serving.scorer import Scorer
@@ -142,11 +148,13 @@ def main() -> None:
         new_applicants(scorer, args.data)
 
 
-def median_ms(task: Callable[[Any], Any], items: list[Any]) -> float:
-    """The median milliseconds of ``task`` over ``items``, after one warm-up call."""
+def median_ms(task: Callable[[Any], Any], items: list[Any], pause: float = 0.0) -> float:
+    """The median milliseconds of ``task`` over ``items``, after one warm-up call; with
+    ``pause`` seconds (not timed) before each call."""
     task(items[0])
     times = []
     for item in items:
+        time.sleep(pause)
         start = time.perf_counter()
         task(item)
         times.append((time.perf_counter() - start) * 1000)
@@ -172,6 +180,18 @@ def new_applicants(scorer: Scorer, data: Path) -> None:
             f"  {label}: request JSON validated {validation:.2f}, feature row {features:.2f},"
             f" answer (features, score, reasons) {answer:.2f}"
         )
+    with_history = [PredictRequest.model_validate_json(json.dumps(h)) for h, _ in pairs]
+    histories = [[cast(HistoryRules, r.history).checked()] for r in with_history]
+    records = [[cast(BaseModel, r.application).model_dump(exclude_none=True)] for r in with_history]
+    parts = {"application": median_ms(online.application_features, records)}
+    for table, group in online.GROUPS.items():
+        parts[table] = median_ms(lambda h, group=group: group(h, 1), histories)
+    print("  the feature row with history by group: "
+          + ", ".join(f"{name} {ms:.2f}" for name, ms in parts.items()))  # fmt: skip
+    # On a VM whose idle CPUs halt, work that follows a pause runs slower than back to back.
+    apart = [median_ms(scorer.predict_new, [[r] for r in with_history], p) for p in (0, 0.01, 0.05)]
+    print("  answer with history after a pause of 0 / 10 / 50 ms: "
+          + " / ".join(f"{ms:.2f}" for ms in apart))  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ the caller then takes the Polars path, whose cast decides as the raw layer does.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
 from operator import itemgetter
@@ -107,7 +107,7 @@ def side_features(histories: Sequence[HistoryRows | None]) -> Columns:
     """
     applicants = len(histories)
     features: Columns = {}
-    for compute in (_bureau, _installments, _previous, _pos_cash, _credit_card):
+    for compute in GROUPS.values():
         features |= compute(histories, applicants)
     return features
 
@@ -491,3 +491,15 @@ def _credit_card(histories: Sequence[HistoryRows | None], applicants: int) -> Co
         rows, credit_card.specs(), applicants, credit_card.STATUSES, "CC", credit_card.AGGREGATIONS
     )
     return evaluate(credit_card.client_ratios(), found)
+
+
+GroupFeatures = Callable[[Sequence[HistoryRows | None], int], Columns]
+GROUPS: dict[str, GroupFeatures] = {
+    "bureau": _bureau,
+    "installments_payments": _installments,
+    "previous_application": _previous,
+    "POS_CASH_balance": _pos_cash,
+    "credit_card_balance": _credit_card,
+}
+"""Each side-table group's features of the applicants (histories, applicant count), by the
+table whose rows it reads first: :func:`side_features` computes them in this order."""

@@ -22,7 +22,8 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from credit_assets.features.feature_sets import FIGURE_KINDS, PROTECTED_ATTRIBUTES, application_part
-from credit_assets.features.history import HistoryRows, has_rows
+from credit_assets.features.history import has_rows
+from credit_assets.features.rows import HistoryRows
 from credit_assets.features.serving import FeatureSpec, new_client_features
 from credit_assets.models import ScoringModel
 from credit_assets.serving import bundle, whatif
