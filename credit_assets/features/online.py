@@ -68,11 +68,11 @@ class Rows:
     def with_columns(self, columns: Mapping[str, np.ndarray]) -> Rows:
         return Rows({**self.columns, **columns}, self.owner)
 
-    def where(self, keep: np.ndarray, columns: Sequence[str]) -> Rows:
-        """``columns`` on the rows where ``keep`` is 1 (missing counts as not kept, as in a
-        Polars filter)."""
-        mask = keep == 1
-        return Rows({c: self.columns[c][mask] for c in columns}, self.owner[mask])
+    def matrix(self, columns: Sequence[str]) -> np.ndarray:
+        """``columns`` as the rows of one matrix (columns x rows)."""
+        if not columns:
+            return np.empty((0, self.owner.size))
+        return np.array([self.columns[c] for c in columns])
 
 
 def application_features(
@@ -221,25 +221,78 @@ def summarise(
     category_prefix: str = "",
     category_hows: Sequence[str] = ("mean",),
     where: np.ndarray | None = None,
+    subsets: Sequence[tuple[Sequence[Agg], np.ndarray]] = (),
 ) -> Columns:
     """``summary.summarise`` on ``rows``: one value per group (``0 .. groups - 1``, missing for a
     group without rows), for every ``Agg`` then every category indicator; on the rows where
-    ``where`` is 1 only, when given (only the columns the summary reads are filtered)."""
-    plan = _plan_of(specs, categories, category_prefix, tuple(category_hows))
-    if where is not None:
-        rows = rows.where(where, plan.read)
-    every = np.full((groups, len(plan.names)), NAN)
-    owner = rows.owner
-    if owner.size:
-        changes = np.empty(owner.size, dtype=bool)
-        changes[0] = True
-        np.not_equal(owner[1:], owner[:-1], out=changes[1:])
-        starts = np.flatnonzero(changes)
-        sizes = np.empty_like(starts)
-        sizes[:-1] = starts[1:] - starts[:-1]
-        sizes[-1] = owner.size - starts[-1]
-        every[owner[starts]] = _summaries(rows, plan, starts, sizes)
-    return dict(zip(plan.names, every.T, strict=True))
+    ``where`` is 1 only, when given. Each of ``subsets`` (aggregations, and the rows where they
+    apply: active credits, refused applications, ...) adds its own summary of the same rows.
+
+    Every summary is computed in one pass: the rows of each are laid one after the other (group
+    ``g`` of the ``p``-th summary keyed ``p * groups + g``) and aggregated together, each
+    aggregation over the columns any summary needs, then each summary takes its outputs with
+    one gather. On a new applicant's rows the NumPy calls cost more than the arithmetic, and a
+    table's two or three summaries made the same calls each.
+    """
+    plans = (
+        _plan_of(specs, categories, category_prefix, tuple(category_hows)),
+        *(_plan_of(subset, None, "", ("mean",)) for subset, _ in subsets),
+    )
+    wheres = (where, *(keep for _, keep in subsets))
+    fused = _fused_of(plans)
+    values, owner = rows.matrix(fused.read), rows.owner
+    if len(plans) > 1 or where is not None:
+        kept = [np.flatnonzero(w == 1) if w is not None else None for w in wheres]
+        index = np.concatenate([np.arange(owner.size) if k is None else k for k in kept])
+        keys = np.concatenate(
+            [(owner if k is None else owner[k]) + p * groups for p, k in enumerate(kept)]
+        )
+        values, owner = values[:, index], keys
+    starts, sizes = _segments(owner)
+    keys = owner[starts]
+    every = _aggregated(values, fused, starts, sizes) if owner.size else None
+    bounds = np.searchsorted(keys, np.arange(len(plans) + 1) * groups).tolist()
+    found: Columns = {}
+    for p, plan in enumerate(plans):
+        lo, hi = bounds[p], bounds[p + 1]
+        part = np.full((groups, len(plan.names)), NAN)
+        if every is not None and hi > lo:
+            outputs = every[lo:hi][:, fused.outputs[p]]
+            if plan.categories:
+                first, last = starts[lo], starts[hi - 1] + sizes[hi - 1]
+                codes = values[fused.codes[p], first:last]
+                segments = (starts[lo:hi] - first, sizes[lo:hi])
+                outputs = np.hstack([outputs, _indicators(codes, plan, *segments)])
+            part[keys[lo:hi] - p * groups] = outputs
+        found |= dict(zip(plan.names, part.T, strict=True))
+    return found
+
+
+def _segments(owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each run of equal (sorted) keys starts, and its length."""
+    if not owner.size:
+        return owner[:0], owner[:0]
+    changes = np.empty(owner.size, dtype=bool)
+    changes[0] = True
+    np.not_equal(owner[1:], owner[:-1], out=changes[1:])
+    starts = np.flatnonzero(changes)
+    sizes = np.empty_like(starts)
+    sizes[:-1] = starts[1:] - starts[:-1]
+    sizes[-1] = owner.size - starts[-1]
+    return starts, sizes
+
+
+def _aggregated(
+    values: np.ndarray, fused: _Fused, starts: np.ndarray, sizes: np.ndarray
+) -> np.ndarray:
+    """Per segment of rows: its size, then each aggregation of the fused plan over its columns
+    (pandas' rules: missing skipped, a sum of nothing 0, a mean, minimum or maximum of nothing
+    missing, a variance of fewer than two values missing)."""
+    blocks = [sizes[:, None].astype(np.float64)]
+    if fused.hows:
+        moments = _Moments(values[: len(fused.columns)].T, starts, sizes)
+        blocks += [moments.get(how, columns) for how, columns in fused.hows]
+    return np.concatenate(blocks, axis=1)
 
 
 _PLANS: dict[tuple[int, int, str, tuple[str, ...]], tuple[Any, Any, _Plan]] = {}
@@ -276,11 +329,6 @@ class _Plan:
     categories: tuple[tuple[str, int], ...]
     category_hows: tuple[str, ...]
 
-    @cached_property
-    def read(self) -> tuple[str, ...]:
-        """Every column the summary reads: the aggregated ones, then the category columns."""
-        return self.columns + tuple(c for c, _ in self.categories)
-
 
 @cache
 def _plan(
@@ -303,29 +351,71 @@ def _plan(
     return _Plan(tuple(names), columns, tuple(hows), sizes, listed, category_hows)
 
 
-def _summaries(rows: Rows, plan: _Plan, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
-    """Every output of ``plan``, one row per segment of rows (pandas' rules: missing skipped,
-    a sum of nothing 0, a mean, minimum or maximum of nothing missing, a variance of fewer than
-    two values missing)."""
-    found = np.empty((starts.size, len(plan.names)))
-    found[:, plan.sizes] = sizes[:, None]
-    if plan.columns:
-        matrix = np.array([rows[c] for c in plan.columns]).T
-        moments = _Moments(matrix, starts, sizes)
-        for how, columns, outputs in plan.hows:
-            found[:, outputs] = moments.get(how, columns)
-    if plan.categories:
-        indicators = _indicators(rows, plan, starts, sizes)
-        found[:, found.shape[1] - indicators.shape[1] :] = indicators
-    return found
+@dataclass(frozen=True)
+class _Fused:
+    """Summaries computed in one pass: the columns any of them aggregates then every category
+    column (``read``), each aggregation over the columns any summary applies it to, and for each
+    summary where its outputs are among the aggregated block (size first, then each
+    aggregation's columns) and the positions of its category columns in ``read``."""
+
+    read: tuple[str, ...]
+    columns: tuple[str, ...]
+    hows: tuple[tuple[str, np.ndarray], ...]
+    outputs: tuple[np.ndarray, ...]
+    codes: tuple[list[int], ...]
 
 
-def _indicators(rows: Rows, plan: _Plan, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
-    """``summary._category_columns`` of every category column at once, one row per segment:
-    the ones of each listed value and of missing are counted with a single ``bincount``."""
+_FUSED: dict[tuple[int, ...], tuple[tuple[_Plan, ...], _Fused]] = {}
+
+
+def _fused_of(plans: tuple[_Plan, ...]) -> _Fused:
+    """The fused plan of ``plans``, looked up by their identity (plans are cached)."""
+    key = tuple(map(id, plans))
+    found = _FUSED.get(key)
+    if found is None or any(a is not b for a, b in zip(found[0], plans, strict=True)):
+        found = (plans, _fuse(plans))
+        if len(_FUSED) < MAX_PLANS:
+            _FUSED[key] = found
+    return found[1]
+
+
+def _fuse(plans: tuple[_Plan, ...]) -> _Fused:
+    columns = tuple(dict.fromkeys(c for plan in plans for c in plan.columns))
+    wanted: dict[str, dict[str, None]] = {}
+    for plan in plans:
+        for how, positions, _ in plan.hows:
+            wanted.setdefault(how, {}).update(dict.fromkeys(plan.columns[i] for i in positions))
+    offsets, start = {}, 1  # column 0: the segment's size
+    for how, names in wanted.items():
+        offsets[how] = {name: start + i for i, name in enumerate(names)}
+        start += len(names)
+    hows = tuple(
+        (how, np.array([columns.index(n) for n in names], dtype=np.int64))
+        for how, names in wanted.items()
+    )
+    outputs, codes, read = [], [], list(columns)
+    for plan in plans:
+        at = np.zeros(len(plan.names) - _indicator_count(plan), dtype=np.int64)
+        for how, positions, slots in plan.hows:
+            at[slots] = [offsets[how][plan.columns[i]] for i in positions]
+        outputs.append(at)
+        codes.append(list(range(len(read), len(read) + len(plan.categories))))
+        read += [c for c, _ in plan.categories]
+    return _Fused(tuple(read), columns, hows, tuple(outputs), tuple(codes))
+
+
+def _indicator_count(plan: _Plan) -> int:
+    return sum(listed + 1 for _, listed in plan.categories) * len(plan.category_hows)
+
+
+def _indicators(
+    codes: np.ndarray, plan: _Plan, starts: np.ndarray, sizes: np.ndarray
+) -> np.ndarray:
+    """``summary._category_columns`` of every category column at once (``codes``: columns x
+    rows), one row per segment: the ones of each listed value and of missing are counted with a
+    single ``bincount``."""
     widths = [listed + 2 for _, listed in plan.categories]  # listed values, another, missing
     offsets = np.cumsum([0, *widths[:-1]])
-    codes = np.array([rows[c] for c, _ in plan.categories])  # columns x rows
     codes = np.where(np.isnan(codes), np.array(widths)[:, None] - 1, codes).astype(np.int64)
     total = sum(widths)
     segment = np.repeat(np.arange(starts.size), sizes)
@@ -406,10 +496,11 @@ def _bureau(histories: Sequence[HistoryRows | None], applicants: int) -> Columns
     credits = table_rows(histories, "bureau", BUREAU)
     credits = credits.with_columns(_balance_per_credit(histories, credits))
     credits = credits.with_columns(evaluate(bureau.credit_features(), credits.columns))
-    found = summarise(credits, bureau.overall_specs(), applicants, BUREAU, "BURO")
-    found |= summarise(credits, bureau.active_specs(), applicants, where=credits["ACTIVE"])
-    closed = aggs(bureau.NUMERIC, "CLOSED")
-    found |= summarise(credits, closed, applicants, where=credits["CLOSED"])
+    subsets = (
+        (bureau.active_specs(), credits["ACTIVE"]),
+        (aggs(bureau.NUMERIC, "CLOSED"), credits["CLOSED"]),
+    )
+    found = summarise(credits, bureau.overall_specs(), applicants, BUREAU, "BURO", subsets=subsets)
     return evaluate(bureau.client_ratios(), found)
 
 
@@ -442,10 +533,10 @@ def _previous(histories: Sequence[HistoryRows | None], applicants: int) -> Colum
     """``previous.previous_features``."""
     rows = table_rows(histories, "previous_application", PREVIOUS)
     rows = rows.with_columns(evaluate(previous.row_features(), rows.columns))
-    found = summarise(rows, previous.overall_specs(), applicants, PREVIOUS, "PREV")
-    for outcome in ("APPROVED", "REFUSED"):
-        specs = aggs(previous.AGGREGATED, outcome)
-        found |= summarise(rows, specs, applicants, where=rows[outcome])
+    outcomes = [(aggs(previous.AGGREGATED, o), rows[o]) for o in ("APPROVED", "REFUSED")]
+    found = summarise(
+        rows, previous.overall_specs(), applicants, PREVIOUS, "PREV", subsets=outcomes
+    )
     # The latest application: by decision day then SK_ID_PREV, missing first as Polars sorts.
     order = np.lexsort(
         (_missing_first(rows["SK_ID_PREV"]), _missing_first(rows["DAYS_DECISION"]), rows.owner)
@@ -462,16 +553,17 @@ def _installments(histories: Sequence[HistoryRows | None], applicants: int) -> C
     """``installments.installment_features``."""
     rows = table_rows(histories, "installments_payments")
     rows = rows.with_columns(evaluate(installments.row_features(), rows.columns))
-    found = summarise(rows, installments.overall_specs(), applicants)
+    windows = [installments.window_specs(days) for days in installments.RECENT_DAYS]
+    with quietly():
+        recent = [
+            installments.in_window(days).numpy(rows.columns) for days in installments.RECENT_DAYS
+        ]
+    subsets = [(specs, where) for (specs, _), where in zip(windows, recent, strict=True)]
+    found = summarise(rows, installments.overall_specs(), applicants, subsets=subsets)
     paying = ~np.isnan(found["INSTAL_COUNT"])
-    for days in installments.RECENT_DAYS:
-        specs, zeros = installments.window_specs(days)
-        with quietly():
-            recent = installments.in_window(days).numpy(rows.columns)
-        window = summarise(rows, specs, applicants, where=recent)
-        for name in zeros:  # a client without payments in a window made none there
-            window[name] = np.where(paying & np.isnan(window[name]), 0.0, window[name])
-        found |= window
+    for name in (name for _, zeros in windows for name in zeros):
+        # a client without payments in a window made none there
+        found[name] = np.where(paying & np.isnan(found[name]), 0.0, found[name])
     return found
 
 

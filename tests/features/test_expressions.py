@@ -131,3 +131,36 @@ def test_aggregations_agree_with_the_batch_summaries() -> None:
             err_msg=column,
         )  # fmt: skip
         assert np.isnan(few[column][sizes.size :]).all(), f"{column}: a client without rows"
+
+
+def test_subsets_summarised_in_one_pass_equal_each_summary_on_its_own() -> None:
+    # A table's summaries of its subsets (active credits, refused applications, ...) are
+    # computed together with the overall one: each must equal the same summary computed alone
+    # on the rows where its subset holds, including groups with no such rows.
+    rng = np.random.default_rng(11)
+    sizes = np.array([3, 1, 6, 2, 9, 4])
+    owner = np.repeat(np.arange(sizes.size), sizes)
+    values = random_values(rng, owner.size)
+    codes = rng.integers(0, 4, owner.size).astype(float)
+    codes[rng.random(owner.size) < 0.2] = np.nan
+    kinds = rng.integers(0, 3, owner.size).astype(float)  # 0, 1 or missing: not kept
+    kinds[kinds == 2] = np.nan
+    rows = online.Rows({"V": values, "W": values[::-1].copy(), "KIND": codes}, owner)
+    listed = {"KIND": ("a", "b")}
+    overall = [Agg("V_SUM", "V", "sum"), Agg("N", KEY, "size"), Agg("W_MAX", "W", "max")]
+    first = [Agg("A_V_MEAN", "V", "mean"), Agg("A_V_VAR", "V", "var"), Agg("A_N", KEY, "size")]
+    second = [Agg("B_W_MIN", "W", "min"), Agg("B_V_MAX", "V", "max"), Agg("B_W_SUM", "W", "sum")]
+    groups = sizes.size + 1  # the last group has no rows
+    first_rows, second_rows = kinds, 1.0 - kinds
+
+    together = online.summarise(
+        rows, overall, groups, listed, "P", subsets=[(first, first_rows), (second, second_rows)]
+    )
+
+    alone = online.summarise(rows, overall, groups, listed, "P")
+    alone |= online.summarise(rows, first, groups, where=first_rows)
+    alone |= online.summarise(rows, second, groups, where=second_rows)
+    assert list(together) == list(alone)
+    for name, expected in alone.items():
+        np.testing.assert_allclose(together[name], expected, rtol=1e-12, equal_nan=True)
+    assert np.isnan(together["A_V_MEAN"][-1]) and np.isnan(together["N"][-1])
