@@ -23,115 +23,129 @@ sentinels.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import numpy as np
 import polars as pl
 
 Columns = Mapping[str, np.ndarray]
-Evaluate = Callable[[Columns], np.ndarray]
 Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 NAN = np.nan
+MAX_PROGRAMS = 64
+
+
+@dataclass(frozen=True, eq=False)
+class Node:
+    """One operation of an expression: its kind (a key of ``KERNELS``, or ``col`` and ``lit``),
+    what the kind fixes (a ufunc, a flag, a column's name), its operand expressions and its
+    constants. Nodes of the same kind and ``static`` take their operands and constants the same
+    way, so NumPy can compute many of them in one call (:func:`evaluate`)."""
+
+    kind: str
+    static: tuple[Any, ...] = ()
+    operands: tuple[Expr, ...] = ()
+    constants: tuple[float, ...] = ()
 
 
 class Expr:
-    """A row-level expression: a Polars expression and the NumPy function computing the same."""
+    """A row-level expression: a Polars expression and the :class:`Node` computing the same in
+    NumPy."""
 
-    __slots__ = ("numpy", "polars")
+    __slots__ = ("node", "polars")
     __hash__ = None  # type: ignore[assignment]  # == builds an expression, as in Polars
 
-    def __init__(self, polars: pl.Expr, numpy: Evaluate) -> None:
+    def __init__(self, polars: pl.Expr, node: Node) -> None:
         self.polars = polars
-        self.numpy = numpy
+        self.node = node
+
+    def numpy(self, columns: Columns) -> np.ndarray:
+        """The expression's values on ``columns``, node by node (:func:`evaluate` computes
+        whole stages, many nodes per NumPy call)."""
+        node = self.node
+        if node.kind == "col":
+            return columns[node.static[0]]
+        if node.kind == "lit":
+            return np.full(_length(columns), node.constants[0])
+        operands = [operand.numpy(columns) for operand in node.operands]
+        if node.kind in STACKED:
+            return KERNELS[node.kind](node.static, np.array(operands))
+        return KERNELS[node.kind](node.static, *operands, *node.constants)
 
     # comparisons: 1.0 or 0.0, missing where an operand is
     def __gt__(self, other: Expr | float) -> Expr:
-        return _compare(self, other, np.greater, lambda a, b: a > b)
+        return _binary(self, other, np.greater, lambda a, b: a > b, "compare")
 
     def __ge__(self, other: Expr | float) -> Expr:
-        return _compare(self, other, np.greater_equal, lambda a, b: a >= b)
+        return _binary(self, other, np.greater_equal, lambda a, b: a >= b, "compare")
 
     def __lt__(self, other: Expr | float) -> Expr:
-        return _compare(self, other, np.less, lambda a, b: a < b)
+        return _binary(self, other, np.less, lambda a, b: a < b, "compare")
 
     def __le__(self, other: Expr | float) -> Expr:
-        return _compare(self, other, np.less_equal, lambda a, b: a <= b)
+        return _binary(self, other, np.less_equal, lambda a, b: a <= b, "compare")
 
     def __eq__(self, other: Expr | float) -> Expr:  # type: ignore[override]
-        return _compare(self, other, np.equal, lambda a, b: a == b)
+        return _binary(self, other, np.equal, lambda a, b: a == b, "compare")
 
     def __ne__(self, other: Expr | float) -> Expr:  # type: ignore[override]
-        return _compare(self, other, np.not_equal, lambda a, b: a != b)
+        return _binary(self, other, np.not_equal, lambda a, b: a != b, "compare")
 
     def __and__(self, other: Expr) -> Expr:
         """Kleene's and: false if either side is false, else missing if either side is."""
-
-        def both(c: Columns) -> np.ndarray:
-            a, b = self.numpy(c), other.numpy(c)
-            return np.where((a == 0) | (b == 0), 0.0, a * b)
-
-        return Expr(self.polars & other.polars, both)
+        return Expr(self.polars & other.polars, Node("and", (), (self, other)))
 
     # arithmetic: missing where an operand is; x / 0 is infinite, 0 / 0 NaN (as in Polars)
     def __add__(self, other: Expr | float) -> Expr:
-        return _arithmetic(self, other, np.add, lambda a, b: a + b)
+        return _binary(self, other, np.add, lambda a, b: a + b, "arithmetic")
 
     def __sub__(self, other: Expr | float) -> Expr:
-        return _arithmetic(self, other, np.subtract, lambda a, b: a - b)
+        return _binary(self, other, np.subtract, lambda a, b: a - b, "arithmetic")
 
     def __mul__(self, other: Expr | float) -> Expr:
-        return _arithmetic(self, other, np.multiply, lambda a, b: a * b)
+        return _binary(self, other, np.multiply, lambda a, b: a * b, "arithmetic")
 
     def __truediv__(self, other: Expr | float) -> Expr:
-        return _arithmetic(self, other, np.divide, lambda a, b: a / b)
+        return _binary(self, other, np.divide, lambda a, b: a / b, "arithmetic")
 
     def __pow__(self, power: float) -> Expr:
-        return _arithmetic(self, power, np.power, lambda a, b: a**b)
+        return _binary(self, power, np.power, lambda a, b: a**b, "arithmetic")
 
     def __neg__(self) -> Expr:
-        return Expr(-self.polars, lambda c: -self.numpy(c))
+        return self._unary(-self.polars, "neg")
 
     def fill_null(self, value: float) -> Expr:
-        def filled(c: Columns) -> np.ndarray:
-            values = self.numpy(c)
-            return np.where(np.isnan(values), float(value), values)
-
-        return Expr(self.polars.fill_null(value), filled)
+        return self._unary(self.polars.fill_null(value), "fill_null", float(value))
 
     def fill_nan(self, value: None) -> Expr:
         """NaN made missing: the same value in NumPy, where NaN is missing."""
-        return Expr(self.polars.fill_nan(value), self.numpy)
+        return Expr(self.polars.fill_nan(value), self.node)
 
     def clip_below(self, bound: float) -> Expr:
-        def clipped(c: Columns) -> np.ndarray:
-            values = self.numpy(c)
-            return np.where(np.isnan(values), NAN, np.maximum(values, bound))
-
-        return Expr(self.polars.clip(lower_bound=bound), clipped)
+        return self._unary(self.polars.clip(lower_bound=bound), "clip_below", float(bound))
 
     def is_between(self, low: float, high: float) -> Expr:
-        def between(c: Columns) -> np.ndarray:
-            values = self.numpy(c)
-            return _missing_where((values >= low) & (values <= high), values)
-
-        return Expr(self.polars.is_between(low, high), between)
+        return self._unary(self.polars.is_between(low, high), "is_between", low, high)
 
     def is_null(self) -> Expr:
-        return Expr(self.polars.is_null(), lambda c: np.isnan(self.numpy(c)).astype(np.float64))
+        return self._unary(self.polars.is_null(), "is_null")
 
     def is_not_null(self) -> Expr:
-        return Expr(self.polars.is_not_null(), lambda c: (~np.isnan(self.numpy(c))) * 1.0)
+        return self._unary(self.polars.is_not_null(), "is_not_null")
 
     def sqrt(self) -> Expr:
-        return Expr(self.polars.sqrt(), lambda c: np.sqrt(self.numpy(c)))
+        return self._unary(self.polars.sqrt(), "sqrt")
 
     def cast(self, dtype: type[pl.DataType] | pl.DataType) -> Expr:
         """A numeric cast: the Polars column's type; the NumPy values stay floats."""
-        return Expr(self.polars.cast(dtype), self.numpy)
+        return Expr(self.polars.cast(dtype), self.node)
 
     def eq_missing(self, value: float) -> Expr:
         """``value`` equality where missing is a value: never missing."""
-        return Expr(self.polars.eq_missing(value), lambda c: (self.numpy(c) == value) * 1.0)
+        return self._unary(self.polars.eq_missing(value), "eq_missing", float(value))
+
+    def _unary(self, polars: pl.Expr, kind: str, *constants: float) -> Expr:
+        return Expr(polars, Node(kind, (), (self,), constants))
 
 
 Stage = Mapping[str, "Expr"]
@@ -141,11 +155,11 @@ Stages = tuple[Stage, ...]
 
 
 def col(name: str) -> Expr:
-    return Expr(pl.col(name), lambda c: c[name])
+    return Expr(pl.col(name), Node("col", (name,)))
 
 
 def lit(value: float) -> Expr:
-    return Expr(pl.lit(value), lambda c: np.full(_length(c), float(value)))
+    return Expr(pl.lit(value), Node("lit", (), (), (float(value),)))
 
 
 def when(condition: Expr, value: Expr | float | None, otherwise: Expr | None = None) -> Expr:
@@ -155,13 +169,9 @@ def when(condition: Expr, value: Expr | float | None, otherwise: Expr | None = N
     polars = pl.when(condition.polars).then(None if then is None else then.polars)
     if otherwise is not None:
         polars = polars.otherwise(otherwise.polars)
-
-    def chosen(c: Columns) -> np.ndarray:
-        holds = condition.numpy(c) == 1
-        value = NAN if then is None else then.numpy(c)
-        return np.where(holds, value, NAN if otherwise is None else otherwise.numpy(c))
-
-    return Expr(polars, chosen)
+    given = (then is not None, otherwise is not None)
+    operands = (condition, *(e for e in (then, otherwise) if e is not None))
+    return Expr(polars, Node("when", given, operands))
 
 
 def is_value(categories: Mapping[str, Sequence[str]], column: str, value: str) -> Expr:
@@ -191,56 +201,231 @@ def div(numerator: Expr, denominator: Expr) -> Expr:
 
 def sum_horizontal(parts: Sequence[Expr], ignore_nulls: bool = True) -> Expr:
     """Row sums; missing values count as 0 (``ignore_nulls``), or make the sum missing."""
-
-    def total(c: Columns) -> np.ndarray:
-        values = np.array([p.numpy(c) for p in parts])
-        return (_zero_missing(values) if ignore_nulls else values).sum(axis=0)
-
-    return Expr(pl.sum_horizontal([p.polars for p in parts], ignore_nulls=ignore_nulls), total)
+    polars = pl.sum_horizontal([p.polars for p in parts], ignore_nulls=ignore_nulls)
+    return Expr(polars, Node("sum_horizontal", (ignore_nulls,), tuple(parts)))
 
 
 def mean_horizontal(parts: Sequence[Expr]) -> Expr:
     """Row means of the values present, missing where none is."""
-
-    def mean(c: Columns) -> np.ndarray:
-        values = np.array([p.numpy(c) for p in parts])
-        missing = np.isnan(values)
-        present = len(parts) - missing.sum(axis=0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(missing, 0.0, values).sum(axis=0) / present
-
-    return Expr(pl.mean_horizontal([p.polars for p in parts]), mean)
+    polars = pl.mean_horizontal([p.polars for p in parts])
+    return Expr(polars, Node("mean_horizontal", (), tuple(parts)))
 
 
 def min_horizontal(parts: Sequence[Expr]) -> Expr:
-    return Expr(
-        pl.min_horizontal([p.polars for p in parts]),
-        lambda c: np.fmin.reduce(np.array([p.numpy(c) for p in parts]), axis=0),
-    )
+    polars = pl.min_horizontal([p.polars for p in parts])
+    return Expr(polars, Node("min_horizontal", (), tuple(parts)))
 
 
 def max_horizontal(parts: Sequence[Expr]) -> Expr:
-    return Expr(
-        pl.max_horizontal([p.polars for p in parts]),
-        lambda c: np.fmax.reduce(np.array([p.numpy(c) for p in parts]), axis=0),
-    )
+    polars = pl.max_horizontal([p.polars for p in parts])
+    return Expr(polars, Node("max_horizontal", (), tuple(parts)))
+
+
+# --- NumPy: each kind of node, on one expression's values or on many stacked -----------------
+#
+# A kernel receives its operands' values then its constants. Called by ``Expr.numpy`` they are
+# one expression's: 1-D arrays and floats. Called by ``evaluate`` they are many expressions' of
+# the same kind at once: one row per expression, constants as a column; every kernel is written
+# to give each row what it would give alone.
+
+
+def _compare(static: tuple[Any, ...], a: np.ndarray, b: Any) -> np.ndarray:
+    """A comparison: 1.0 or 0.0, missing where an operand is (a constant operand other than
+    NaN is never missing: only the left one is checked then)."""
+    ufunc, both = static
+    values = ufunc(a, b)
+    return _missing_where(values, a, b) if both else _missing_where(values, a)
+
+
+def _when(static: tuple[Any, ...], condition: np.ndarray, *given: np.ndarray) -> np.ndarray:
+    has_then, has_otherwise = static
+    then = given[0] if has_then else NAN
+    otherwise = given[-1] if has_otherwise else NAN
+    return np.where(condition == 1, then, otherwise)
+
+
+def _sum(static: tuple[Any, ...], parts: np.ndarray) -> np.ndarray:
+    return (_zero_missing(parts) if static[0] else parts).sum(axis=0)
+
+
+def _mean(_: tuple[Any, ...], parts: np.ndarray) -> np.ndarray:
+    missing = np.isnan(parts)
+    present = parts.shape[0] - missing.sum(axis=0)
+    return np.where(missing, 0.0, parts).sum(axis=0) / present
+
+
+Kernel = Callable[..., np.ndarray]
+KERNELS: dict[str, Kernel] = {
+    "compare": _compare,
+    "arithmetic": lambda s, a, b: s[0](a, b),  # NaN propagates; x / 0, overflow: see quietly
+    "and": lambda _, a, b: np.where((a == 0) | (b == 0), 0.0, a * b),
+    "neg": lambda _, a: -a,
+    "fill_null": lambda _, a, value: np.where(np.isnan(a), value, a),
+    "clip_below": lambda _, a, bound: np.where(np.isnan(a), NAN, np.maximum(a, bound)),
+    "is_between": lambda _, a, low, high: _missing_where((a >= low) & (a <= high), a),
+    "is_null": lambda _, a: np.isnan(a).astype(np.float64),
+    "is_not_null": lambda _, a: (~np.isnan(a)) * 1.0,
+    "sqrt": lambda _, a: np.sqrt(a),
+    "eq_missing": lambda _, a, value: (a == value) * 1.0,
+    "when": _when,
+    "sum_horizontal": _sum,
+    "mean_horizontal": _mean,
+    "min_horizontal": lambda _, parts: np.fmin.reduce(parts, axis=0),
+    "max_horizontal": lambda _, parts: np.fmax.reduce(parts, axis=0),
+}
+STACKED = frozenset(k for k in KERNELS if k.endswith("_horizontal"))
+"""The kinds whose kernel takes its operands stacked in one array (parts first)."""
 
 
 def evaluate(stages: Stages, columns: Columns) -> dict[str, np.ndarray]:
     """``columns`` with every stage's expressions added in order (a stage reads the earlier
-    ones), as ``frame.with_columns`` stage after stage would."""
-    found = dict(columns)
+    ones), as ``frame.with_columns`` stage after stage would.
+
+    The stages run as a :class:`_Program`, built once per ``stages`` object: every node's values
+    are a row of one matrix, and the nodes of the same kind whose operands are ready are
+    computed together, in one NumPy call per kind and step. A new applicant's expressions
+    (about a hundred for the application alone) cost one or more calls each when evaluated one
+    by one, where the arithmetic on their few rows costs less than the calls.
+    """
+    program = _program_of(stages)
     with quietly():
-        for stage in stages:
-            found.update({name: expr.numpy(found) for name, expr in stage.items()})
+        values = program.run(columns)
+    found = dict(columns)
+    for name, row in program.outputs:
+        found[name] = values[row]
     return found
+
+
+_PROGRAMS: dict[tuple[int, ...], tuple[Stages, _Program]] = {}
+
+
+def _program_of(stages: Stages) -> _Program:
+    """The program of ``stages``, looked up by the identity of each stage: the groups pass the
+    same cached stages on every request (stages built per call are compiled per call, and not
+    kept)."""
+    key = tuple(map(id, stages))
+    found = _PROGRAMS.get(key)
+    if found is None or any(a is not b for a, b in zip(found[0], stages, strict=True)):
+        found = (stages, _Program(stages))
+        if len(_PROGRAMS) < MAX_PROGRAMS:
+            _PROGRAMS[key] = found
+    return found[1]
+
+
+@dataclass(frozen=True)
+class _Step:
+    """Nodes of one kind computed together: their rows, each operand's rows (all operands'
+    at once, parts x nodes, for a kind in ``STACKED``) and each constant (a column)."""
+
+    kind: str
+    static: tuple[Any, ...]
+    rows: np.ndarray
+    operands: tuple[np.ndarray, ...]
+    constants: tuple[np.ndarray, ...]
+
+    def run(self, values: np.ndarray) -> None:
+        operands = [values[rows] for rows in self.operands]
+        values[self.rows] = KERNELS[self.kind](self.static, *operands, *self.constants)
+
+
+class _Program:
+    """Stages compiled to steps over a matrix with one row per node: the input columns first,
+    then the literals, then the computed nodes. Within a stage a node used twice is computed
+    once; a column named by an earlier stage reads that stage's node."""
+
+    def __init__(self, stages: Stages) -> None:
+        self.inputs: dict[str, int] = {}
+        self.literals: dict[float, int] = {}
+        self._computed: list[tuple[int, Node, list[tuple[str, int]]]] = []
+        self._seen: dict[tuple[int, int], tuple[tuple[str, int], int]] = {}
+        named: dict[str, tuple[tuple[str, int], int]] = {}
+        outputs: list[tuple[str, tuple[str, int]]] = []
+        for index, stage in enumerate(stages):
+            made = {name: self._place(expr.node, index, named) for name, expr in stage.items()}
+            named.update(made)
+            outputs += [(name, at) for name, (at, _) in made.items()]
+        self.outputs = [(name, self._row(at)) for name, at in outputs]
+        self.size = len(self.inputs) + len(self.literals) + len(self._computed)
+        self.steps = self._steps()
+
+    def run(self, columns: Columns) -> np.ndarray:
+        """Every node's values on ``columns``: one row per node."""
+        values = np.empty((self.size, _length(columns)))
+        if self.inputs:
+            values[: len(self.inputs)] = [columns[name] for name in self.inputs]
+        if self.literals:
+            values[len(self.inputs) : len(self.inputs) + len(self.literals)] = np.array(
+                list(self.literals)
+            )[:, None]
+        for step in self.steps:
+            step.run(values)
+        return values
+
+    def _place(
+        self, node: Node, stage: int, named: Mapping[str, tuple[tuple[str, int], int]]
+    ) -> tuple[tuple[str, int], int]:
+        """Where the node's values will be (input, literal or computed, and which) and its
+        depth: 0 for a column or a literal, one more than its deepest operand otherwise."""
+        if node.kind == "col":
+            name = node.static[0]
+            if name in named:
+                return named[name]
+            return ("input", self.inputs.setdefault(name, len(self.inputs))), 0
+        if node.kind == "lit":
+            value = node.constants[0]
+            return ("literal", self.literals.setdefault(value, len(self.literals))), 0
+        key = (stage, id(node))
+        if key in self._seen:
+            return self._seen[key]
+        operands = [self._place(operand.node, stage, named) for operand in node.operands]
+        depth = 1 + max(d for _, d in operands)
+        self._computed.append((depth, node, [at for at, _ in operands]))
+        self._seen[key] = found = ("computed", len(self._computed) - 1), depth
+        return found
+
+    def _row(self, at: tuple[str, int]) -> int:
+        kind, index = at
+        if kind == "input":
+            return index
+        if kind == "literal":
+            return len(self.inputs) + index
+        return len(self.inputs) + len(self.literals) + index
+
+    def _steps(self) -> tuple[_Step, ...]:
+        """The computed nodes grouped by depth (a node's operands are computed at a smaller
+        one), kind, what the kind fixes and the number of operands and constants."""
+        groups: dict[tuple[Any, ...], list[int]] = {}
+        for index, (depth, node, operands) in enumerate(self._computed):
+            shape = (depth, node.kind, node.static, len(operands), len(node.constants))
+            groups.setdefault(shape, []).append(index)
+        steps = []
+        for (_, kind, static, operands, constants), members in sorted(
+            groups.items(), key=lambda item: item[0][0]
+        ):
+            nodes = [self._computed[i] for i in members]
+            parts = [np.array([self._row(n[2][j]) for n in nodes]) for j in range(operands)]
+            if kind in STACKED:  # the parts gathered at once: parts x nodes x rows
+                parts = [np.array(parts)]
+            steps.append(
+                _Step(
+                    kind,
+                    static,
+                    np.array([self._row(("computed", i)) for i in members]),
+                    tuple(parts),
+                    tuple(
+                        np.array([n[1].constants[j] for n in nodes])[:, None]
+                        for j in range(constants)
+                    ),
+                )
+            )
+        return tuple(steps)
 
 
 def quietly() -> np.errstate:
     """NumPy's floating-point warnings off: a division by zero is infinite or NaN, an overflow
     infinite, as Polars computes them without a word. Entered once around a whole evaluation
-    (``evaluate``, or a caller of ``Expr.numpy``), not per operation: a request evaluates a
-    hundred of them and the context costs a few microseconds each time."""
+    (``evaluate``, or a caller of ``Expr.numpy``), not per operation: the context costs a few
+    microseconds each time."""
     return np.errstate(divide="ignore", invalid="ignore", over="ignore")
 
 
@@ -268,40 +453,19 @@ def _missing_where(values: np.ndarray, *operands: np.ndarray | float) -> np.ndar
     return np.where(missing, NAN, values)
 
 
-def _compare(
-    left: Expr, right: Expr | float, ufunc: np.ufunc, build: Callable[[Any, Any], pl.Expr]
-) -> Expr:
-    """A comparison: 1.0 or 0.0, missing where an operand is."""
-    return _binary(left, right, ufunc, build, missing_where_operands=True)
-
-
-def _arithmetic(
-    left: Expr, right: Expr | float, ufunc: np.ufunc, build: Callable[[Any, Any], pl.Expr]
-) -> Expr:
-    """An arithmetic operation: NaN (missing) propagates by itself."""
-    return _binary(left, right, ufunc, build, missing_where_operands=False)
-
-
 def _binary(
     left: Expr,
     right: Expr | float,
     ufunc: np.ufunc,
     build: Callable[[Any, Any], pl.Expr],
-    missing_where_operands: bool,
+    kind: str,
 ) -> Expr:
+    """A comparison (1.0 or 0.0, missing where an operand is) or an arithmetic operation (NaN
+    propagates by itself; x / 0, 0 / 0, overflow as in Polars, see ``quietly``)."""
     if isinstance(right, Expr):
-        polars, operand = build(left.polars, right.polars), right.numpy
-    else:
-        constant = right
-        polars, operand = build(left.polars, constant), lambda _: constant
-    # A constant operand other than NaN is never missing: only the left one is checked.
-    both = isinstance(right, Expr) or right != right
-
-    def evaluate(c: Columns) -> Any:
-        a, b = left.numpy(c), operand(c)
-        values = ufunc(a, b)  # x / 0, 0 / 0, overflow: as in Polars (see ``quietly``)
-        if not missing_where_operands:
-            return values
-        return _missing_where(values, a, b) if both else _missing_where(values, a)
-
-    return Expr(polars, evaluate)
+        node = Node(kind, (ufunc, True) if kind == "compare" else (ufunc,), (left, right))
+        return Expr(build(left.polars, right.polars), node)
+    constant = float(right)
+    # A constant other than NaN is never missing: only the left operand is checked.
+    static = (ufunc, constant != constant) if kind == "compare" else (ufunc,)
+    return Expr(build(left.polars, right), Node(kind, static, (left,), (constant,)))

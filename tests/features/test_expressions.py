@@ -24,7 +24,7 @@ from credit_assets.features import (
     previous,
 )
 from credit_assets.features.common import KEY
-from credit_assets.features.expressions import Stages, col, evaluate, with_stages
+from credit_assets.features.expressions import Stages, col, evaluate, quietly, with_stages
 from credit_assets.features.summary import HOWS, Agg, summarise
 from credit_assets.kaggle import DAYS_SENTINEL
 
@@ -90,6 +90,24 @@ def test_row_expressions_agree_in_polars_and_numpy(name: str) -> None:
             equal_nan=True,
             err_msg=f"{name}: {column}",
         )
+
+
+@pytest.mark.parametrize("name", list(STAGES))
+def test_stages_compiled_together_equal_each_expression_evaluated_alone(name: str) -> None:
+    # ``evaluate`` computes many nodes of a kind per NumPy call; each expression's own
+    # node-by-node evaluation (``Expr.numpy``, stage after stage) must give the same values.
+    stages = STAGES[name]()
+    rng = np.random.default_rng(sum(map(ord, name)) + 1)
+    columns: dict[str, np.ndarray] = {c: random_values(rng, ROWS) for c in inputs(stages)}
+
+    together = evaluate(stages, columns)
+
+    with quietly():
+        for stage in stages:
+            columns |= {column: expr.numpy(columns) for column, expr in stage.items()}
+    assert set(together) == set(columns)
+    for column, values in columns.items():
+        np.testing.assert_array_equal(together[column], values, err_msg=f"{name}: {column}")
 
 
 def test_kleene_and_comparisons_keep_missing_values_missing() -> None:
