@@ -4,7 +4,8 @@ The batch computes a client's features with Polars over millions of rows. A new 
 few rows, on which every Polars query costs its planning (a hundred microseconds or more) while
 the arithmetic costs a few: the service evaluates the same expressions in NumPy instead
 (:mod:`credit_assets.features.online`). An :class:`Expr` carries both forms, built side by side
-by the same operators, so a feature's definition exists once:
+by the same operators (the NumPy form a :class:`Node`: an operation, its operands and constants),
+so a feature's definition exists once:
 
 >>> late = col("SK_DPD") > 0
 >>> pl.DataFrame({"SK_DPD": [0, 3, None]}).select(late.polars)["SK_DPD"].to_list()
@@ -15,9 +16,10 @@ array([ 0.,  1., nan])
 In NumPy a column is float64 with NaN where Polars holds a missing value (a flag is 1.0 or 0.0),
 and each operation follows Polars' rules for missing values: a comparison or an arithmetic
 operation with a missing operand is missing, ``&`` is Kleene's (false if either side is false),
-a horizontal sum skips missing values (0 when all are). ``tests/features/test_expressions.py``
-holds every group's expressions to equal results on random rows with missing values, zeros and
-sentinels.
+a horizontal sum skips missing values (0 when all are). :func:`evaluate` computes a whole list of
+stages at once, every ready node of a kind in one NumPy call. ``tests/features/test_expressions.py``
+holds every group's expressions to equal results in Polars, node by node and compiled, on random
+rows with missing values, zeros and sentinels.
 """
 
 from __future__ import annotations
