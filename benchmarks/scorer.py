@@ -21,8 +21,9 @@ With ``--data`` (a pipeline's ``DATA_DIR``), ``application_test`` clients sent a
 JSON (``PredictRequest``), of its feature row and of its whole answer (``predict_new``: features,
 score, reasons), with the credit history and with the application alone; the feature row with
 history by group (the application's, then each side-table group of ``online.GROUPS``); and the
-answer with history when each call follows a pause of 0, 10 and 50 ms (on a VM whose idle
-CPUs halt, what a request that finds its worker idle pays). Beside the serving benchmark's HTTP
+answer with history when each call follows a pause of 0, 2, 10 and 50 ms (what a request that
+finds its worker idle pays on a shared VM), and of 2 and 10 ms spent spinning instead of
+sleeping (is it the idle CPU halting, or time given to the machine's other work?). Beside the serving benchmark's HTTP
 latencies: what the service itself computes, and what the server adds.
 """
 
@@ -148,13 +149,21 @@ def main() -> None:
         new_applicants(scorer, args.data)
 
 
-def median_ms(task: Callable[[Any], Any], items: list[Any], pause: float = 0.0) -> float:
+def median_ms(
+    task: Callable[[Any], Any], items: list[Any], pause: float = 0.0, spin: bool = False
+) -> float:
     """The median milliseconds of ``task`` over ``items``, after one warm-up call; with
-    ``pause`` seconds (not timed) before each call."""
+    ``pause`` seconds (not timed) before each call, slept or, with ``spin``, spent polling the
+    clock (the CPU kept busy)."""
     task(items[0])
     times = []
     for item in items:
-        time.sleep(pause)
+        if spin:
+            until = time.perf_counter() + pause
+            while time.perf_counter() < until:
+                pass
+        else:
+            time.sleep(pause)
         start = time.perf_counter()
         task(item)
         times.append((time.perf_counter() - start) * 1000)
@@ -189,9 +198,14 @@ def new_applicants(scorer: Scorer, data: Path) -> None:
     print("  the feature row with history by group: "
           + ", ".join(f"{name} {ms:.2f}" for name, ms in parts.items()))  # fmt: skip
     # On a VM whose idle CPUs halt, work that follows a pause runs slower than back to back.
-    apart = [median_ms(scorer.predict_new, [[r] for r in with_history], p) for p in (0, 0.01, 0.05)]
-    print("  answer with history after a pause of 0 / 10 / 50 ms: "
-          + " / ".join(f"{ms:.2f}" for ms in apart))  # fmt: skip
+    # Spinning through the pause instead tells the two causes apart: a CPU that halted when
+    # idle, or the machine's other work evicting this process' caches meanwhile.
+    single = [[r] for r in with_history]
+    apart = [median_ms(scorer.predict_new, single, p) for p in (0, 0.002, 0.01, 0.05)]
+    spun = [median_ms(scorer.predict_new, single, p, spin=True) for p in (0.002, 0.01)]
+    slept, busy = " / ".join(f"{ms:.2f}" for ms in apart), " / ".join(f"{ms:.2f}" for ms in spun)
+    print(f"  answer with history after a pause of 0 / 2 / 10 / 50 ms: {slept};"
+          f" after 2 / 10 ms spent spinning: {busy}")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ of a request, where the arithmetic takes a few hundred microseconds. Here nothin
 again: the row features and ratios are the groups' own expressions (:mod:`expressions`, which
 evaluates them in Polars for the batch and in NumPy here), and the aggregations the groups' own
 lists (``bureau.overall_specs()``, ``pos_cash.specs()``, the category lists), reduced with one
-NumPy call per kind of aggregation. What remains specific to this path is the plumbing the batch
+NumPy call per kind of aggregation for all of a table's summaries at once (overall, and on its
+subsets: active credits, refused applications, recent instalments). What remains specific to this path is the plumbing the batch
 does with joins and sorts: rows grouped by applicant, ``bureau_balance`` months by credit, the
 latest previous application, the instalment windows. The tests hold every feature of this path
 against the batch's table (``tests/features``).
@@ -320,12 +321,12 @@ def _plan_of(
 @dataclass(frozen=True)
 class _Plan:
     """A summary's output names, the distinct columns it reads, and for each aggregation the
-    positions of its columns among them and of its outputs among the names."""
+    positions of its columns among them and of its outputs among the names (the other outputs
+    before the indicators are sizes)."""
 
     names: tuple[str, ...]
     columns: tuple[str, ...]
     hows: tuple[tuple[str, np.ndarray, np.ndarray], ...]
-    sizes: np.ndarray
     categories: tuple[tuple[str, int], ...]
     category_hows: tuple[str, ...]
 
@@ -346,9 +347,8 @@ def _plan(
     for how in dict.fromkeys(a.how for a in read):
         chosen = [(columns.index(a.column), i) for i, a in enumerate(specs) if a.how == how]
         hows.append((how, np.array([c for c, _ in chosen]), np.array([i for _, i in chosen])))
-    sizes = np.array([i for i, a in enumerate(specs) if a.how == "size"], dtype=np.int64)
     listed = tuple((column, len(values)) for column, values in categories)
-    return _Plan(tuple(names), columns, tuple(hows), sizes, listed, category_hows)
+    return _Plan(tuple(names), columns, tuple(hows), listed, category_hows)
 
 
 @dataclass(frozen=True)
