@@ -289,13 +289,19 @@ def evaluate(stages: Stages, columns: Columns) -> dict[str, np.ndarray]:
     (about a hundred for the application alone) cost one or more calls each when evaluated one
     by one, where the arithmetic on their few rows costs less than the calls.
     """
+    names, values = derive(stages, columns)
+    found = dict(columns)
+    found.update(zip(names, values, strict=True))
+    return found
+
+
+def derive(stages: Stages, columns: Columns) -> tuple[tuple[str, ...], np.ndarray]:
+    """The columns the stages make (a name made twice: the later stage's), and their values:
+    one row per name, as :func:`evaluate` computes them."""
     program = _program_of(stages)
     with quietly():
         values = program.run(columns)
-    found = dict(columns)
-    for name, row in program.outputs:
-        found[name] = values[row]
-    return found
+    return program.names, values[program.rows]
 
 
 _PROGRAMS: dict[tuple[int, ...], tuple[Stages, _Program]] = {}
@@ -346,7 +352,9 @@ class _Program:
             made = {name: self._place(expr.node, index, named) for name, expr in stage.items()}
             named.update(made)
             outputs += [(name, at) for name, (at, _) in made.items()]
-        self.outputs = [(name, self._row(at)) for name, at in outputs]
+        made = dict(outputs)  # a name made twice: the later stage's node
+        self.names = tuple(made)
+        self.rows = np.array([self._row(at) for at in made.values()], dtype=np.int64)
         self.size = len(self.inputs) + len(self.literals) + len(self._computed)
         self.steps = self._steps()
 

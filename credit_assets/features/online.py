@@ -7,10 +7,10 @@ again: the row features and ratios are the groups' own expressions (:mod:`expres
 evaluates them in Polars for the batch and in NumPy here), and the aggregations the groups' own
 lists (``bureau.overall_specs()``, ``pos_cash.specs()``, the category lists), reduced with one
 NumPy call per kind of aggregation for all of a table's summaries at once (overall, and on its
-subsets: active credits, refused applications, recent instalments). What remains specific to this path is the plumbing the batch
-does with joins and sorts: rows grouped by applicant, ``bureau_balance`` months by credit, the
-latest previous application, the instalment windows. The tests hold every feature of this path
-against the batch's table (``tests/features``).
+subsets: active credits, refused applications, recent instalments). What remains specific to
+this path is the plumbing the batch does with joins and sorts: rows grouped by applicant,
+``bureau_balance`` months by credit, the latest previous application, the instalment windows.
+The tests hold every feature of this path against the batch's table (``tests/features``).
 
 Each table's rows become NumPy columns: numbers as floats (NaN where missing), categories as the
 codes of ``common.encode_categories``. A value of another type than its column's (only a caller
@@ -20,7 +20,7 @@ the caller then takes the Polars path, whose cast decides as the raw layer does.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
 from operator import itemgetter
@@ -40,7 +40,7 @@ from credit_assets.features import (
 from credit_assets.features.application import MISSING_CATEGORY
 from credit_assets.features.categories import BUREAU, PREVIOUS
 from credit_assets.features.common import KEY
-from credit_assets.features.expressions import evaluate, quietly
+from credit_assets.features.expressions import Stages, derive, evaluate, quietly
 from credit_assets.features.history import raw_types, raw_value
 from credit_assets.features.rows import CheckedHistory, HistoryRows
 from credit_assets.features.summary import Agg, aggs, indicator, indicator_names
@@ -76,6 +76,48 @@ class Rows:
         return np.array([self.columns[c] for c in columns])
 
 
+class Block(Mapping[str, np.ndarray]):
+    """Features computed together: their names and one matrix of their values (a row per
+    applicant, a column per name), read by name like :data:`Columns`.
+
+    A table's summaries are hundreds of features; kept as one matrix, they reach the feature
+    row in one assignment, where a column per name cost a NumPy view, a dictionary entry and a
+    concatenation each.
+    """
+
+    def __init__(
+        self, names: tuple[str, ...], matrix: np.ndarray, positions: Mapping[str, int] | None = None
+    ) -> None:
+        self.names, self.matrix = names, matrix
+        self._positions = positions
+
+    @classmethod
+    def derived(cls, stages: Stages, columns: Mapping[str, np.ndarray]) -> Block:
+        """The columns the stages make from ``columns`` (``expressions.derive``)."""
+        names, values = derive(stages, columns)
+        return cls(names, values.T)
+
+    @property
+    def positions(self) -> Mapping[str, int]:
+        """Each name's column."""
+        if self._positions is None:
+            self._positions = {name: i for i, name in enumerate(self.names)}
+        return self._positions
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.matrix[:, self.positions[name]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def set(self, name: str, values: np.ndarray) -> None:
+        """``name``'s values replaced (in place)."""
+        self.matrix[:, self.positions[name]] = values
+
+
 def application_features(
     records: Sequence[Mapping[str, Any]],
 ) -> tuple[Columns, dict[str, np.ndarray]]:
@@ -98,7 +140,7 @@ def _texts(records: Sequence[Mapping[str, Any]], column: str) -> np.ndarray:
     return np.array([None if v == MISSING_CATEGORY else v for v in values], dtype=object)
 
 
-def side_features(histories: Sequence[HistoryRows | None]) -> Columns:
+def side_features(histories: Sequence[HistoryRows | None]) -> list[Block]:
     """Every side-table feature of the applicants, one value per applicant (missing for one
     without rows in the group's table), by the batch's column names.
 
@@ -107,10 +149,7 @@ def side_features(histories: Sequence[HistoryRows | None]) -> Columns:
         Unsupported: if a value is not of its column's type.
     """
     applicants = len(histories)
-    features: Columns = {}
-    for compute in GROUPS.values():
-        features |= compute(histories, applicants)
-    return features
+    return [block for compute in GROUPS.values() for block in compute(histories, applicants)]
 
 
 # --- the rows ---------------------------------------------------------------------------------
@@ -223,7 +262,7 @@ def summarise(
     category_hows: Sequence[str] = ("mean",),
     where: np.ndarray | None = None,
     subsets: Sequence[tuple[Sequence[Agg], np.ndarray]] = (),
-) -> Columns:
+) -> Block:
     """``summary.summarise`` on ``rows``: one value per group (``0 .. groups - 1``, missing for a
     group without rows), for every ``Agg`` then every category indicator; on the rows where
     ``where`` is 1 only, when given. Each of ``subsets`` (aggregations, and the rows where they
@@ -249,24 +288,25 @@ def summarise(
             [(owner if k is None else owner[k]) + p * groups for p, k in enumerate(kept)]
         )
         values, owner = values[:, index], keys
+    found = np.full((groups, len(fused.names)), NAN)
+    if not owner.size:
+        return Block(fused.names, found, fused.positions)
     starts, sizes = _segments(owner)
     keys = owner[starts]
-    every = _aggregated(values, fused, starts, sizes) if owner.size else None
+    every = _aggregated(values, fused, starts, sizes)
     bounds = np.searchsorted(keys, np.arange(len(plans) + 1) * groups).tolist()
-    found: Columns = {}
     for p, plan in enumerate(plans):
         lo, hi = bounds[p], bounds[p + 1]
-        part = np.full((groups, len(plan.names)), NAN)
-        if every is not None and hi > lo:
-            outputs = every[lo:hi][:, fused.outputs[p]]
-            if plan.categories:
-                first, last = starts[lo], starts[hi - 1] + sizes[hi - 1]
-                codes = values[fused.codes[p], first:last]
-                segments = (starts[lo:hi] - first, sizes[lo:hi])
-                outputs = np.hstack([outputs, _indicators(codes, plan, *segments)])
-            part[keys[lo:hi] - p * groups] = outputs
-        found |= dict(zip(plan.names, part.T, strict=True))
-    return found
+        if hi == lo:
+            continue
+        outputs = every[lo:hi][:, fused.outputs[p]]
+        if plan.categories:
+            first, last = starts[lo], starts[hi - 1] + sizes[hi - 1]
+            codes = values[fused.codes[p], first:last]
+            segments = (starts[lo:hi] - first, sizes[lo:hi])
+            outputs = np.hstack([outputs, _indicators(codes, plan, *segments)])
+        found[keys[lo:hi] - p * groups, fused.spans[p]] = outputs
+    return Block(fused.names, found, fused.positions)
 
 
 def _segments(owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -363,6 +403,14 @@ class _Fused:
     hows: tuple[tuple[str, np.ndarray], ...]
     outputs: tuple[np.ndarray, ...]
     codes: tuple[list[int], ...]
+    names: tuple[str, ...]
+    """Every summary's output names, one after the other."""
+    spans: tuple[slice, ...]
+    """Where each summary's outputs are among ``names``."""
+
+    @cached_property
+    def positions(self) -> dict[str, int]:
+        return {name: i for i, name in enumerate(self.names)}
 
 
 _FUSED: dict[tuple[int, ...], tuple[tuple[_Plan, ...], _Fused]] = {}
@@ -401,7 +449,10 @@ def _fuse(plans: tuple[_Plan, ...]) -> _Fused:
         outputs.append(at)
         codes.append(list(range(len(read), len(read) + len(plan.categories))))
         read += [c for c, _ in plan.categories]
-    return _Fused(tuple(read), columns, hows, tuple(outputs), tuple(codes))
+    names = tuple(name for plan in plans for name in plan.names)
+    ends = np.cumsum([len(plan.names) for plan in plans]).tolist()
+    spans = tuple(slice(end - len(plan.names), end) for plan, end in zip(plans, ends, strict=True))
+    return _Fused(tuple(read), columns, hows, tuple(outputs), tuple(codes), names, spans)
 
 
 def _indicator_count(plan: _Plan) -> int:
@@ -491,7 +542,7 @@ class _Moments:
 # --- the groups: their own row features, aggregations and ratios ------------------------------
 
 
-def _bureau(histories: Sequence[HistoryRows | None], applicants: int) -> Columns:
+def _bureau(histories: Sequence[HistoryRows | None], applicants: int) -> list[Block]:
     """``bureau.bureau_features``."""
     credits = table_rows(histories, "bureau", BUREAU)
     credits = credits.with_columns(_balance_per_credit(histories, credits))
@@ -501,10 +552,10 @@ def _bureau(histories: Sequence[HistoryRows | None], applicants: int) -> Columns
         (aggs(bureau.NUMERIC, "CLOSED"), credits["CLOSED"]),
     )
     found = summarise(credits, bureau.overall_specs(), applicants, BUREAU, "BURO", subsets=subsets)
-    return evaluate(bureau.client_ratios(), found)
+    return [found, Block.derived(bureau.client_ratios(), found)]
 
 
-def _balance_per_credit(histories: Sequence[HistoryRows | None], credits: Rows) -> Columns:
+def _balance_per_credit(histories: Sequence[HistoryRows | None], credits: Rows) -> Block:
     """``bureau._balance_summary`` of each bureau row's credit (missing for one without months):
     a month belongs to the credit of its applicant with its ``SK_ID_BUREAU``."""
     credit_of = {
@@ -529,7 +580,7 @@ def _balance_per_credit(histories: Sequence[HistoryRows | None], credits: Rows) 
     return summarise(months, bureau.balance_specs(), credits.owner.size, bureau.STATUSES)
 
 
-def _previous(histories: Sequence[HistoryRows | None], applicants: int) -> Columns:
+def _previous(histories: Sequence[HistoryRows | None], applicants: int) -> list[Block]:
     """``previous.previous_features``."""
     rows = table_rows(histories, "previous_application", PREVIOUS)
     rows = rows.with_columns(evaluate(previous.row_features(), rows.columns))
@@ -542,14 +593,14 @@ def _previous(histories: Sequence[HistoryRows | None], applicants: int) -> Colum
         (_missing_first(rows["SK_ID_PREV"]), _missing_first(rows["DAYS_DECISION"]), rows.owner)
     )
     latest = Rows({c: rows[c][order] for c in previous.LAST.values()}, rows.owner[order])
-    return found | summarise(latest, previous.last_specs(), applicants)
+    return [found, summarise(latest, previous.last_specs(), applicants)]
 
 
 def _missing_first(values: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(values), -np.inf, values)
 
 
-def _installments(histories: Sequence[HistoryRows | None], applicants: int) -> Columns:
+def _installments(histories: Sequence[HistoryRows | None], applicants: int) -> list[Block]:
     """``installments.installment_features``."""
     rows = table_rows(histories, "installments_payments")
     rows = rows.with_columns(evaluate(installments.row_features(), rows.columns))
@@ -563,29 +614,29 @@ def _installments(histories: Sequence[HistoryRows | None], applicants: int) -> C
     paying = ~np.isnan(found["INSTAL_COUNT"])
     for name in (name for _, zeros in windows for name in zeros):
         # a client without payments in a window made none there
-        found[name] = np.where(paying & np.isnan(found[name]), 0.0, found[name])
-    return found
+        found.set(name, np.where(paying & np.isnan(found[name]), 0.0, found[name]))
+    return [found]
 
 
-def _pos_cash(histories: Sequence[HistoryRows | None], applicants: int) -> Columns:
+def _pos_cash(histories: Sequence[HistoryRows | None], applicants: int) -> list[Block]:
     """``pos_cash.pos_cash_features``."""
     rows = table_rows(histories, "POS_CASH_balance", pos_cash.STATUSES)
     rows = rows.with_columns(evaluate(pos_cash.month_features(), rows.columns))
     found = summarise(rows, pos_cash.specs(), applicants, pos_cash.STATUSES, "POS")
-    return evaluate(pos_cash.client_ratios(), found)
+    return [found, Block.derived(pos_cash.client_ratios(), found)]
 
 
-def _credit_card(histories: Sequence[HistoryRows | None], applicants: int) -> Columns:
+def _credit_card(histories: Sequence[HistoryRows | None], applicants: int) -> list[Block]:
     """``credit_card.credit_card_features``."""
     rows = table_rows(histories, "credit_card_balance", credit_card.STATUSES)
     rows = rows.with_columns(evaluate(credit_card.row_features(), rows.columns))
     found = summarise(
         rows, credit_card.specs(), applicants, credit_card.STATUSES, "CC", credit_card.AGGREGATIONS
     )
-    return evaluate(credit_card.client_ratios(), found)
+    return [found, Block.derived(credit_card.client_ratios(), found)]
 
 
-GroupFeatures = Callable[[Sequence[HistoryRows | None], int], Columns]
+GroupFeatures = Callable[[Sequence[HistoryRows | None], int], list[Block]]
 GROUPS: dict[str, GroupFeatures] = {
     "bureau": _bureau,
     "installments_payments": _installments,

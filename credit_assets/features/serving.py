@@ -137,9 +137,8 @@ def computed_rows(
         online.Unsupported: if a value is not of its field's type.
     """
     numbers, texts = online.application_features(records)
-    if has_rows(histories):
-        numbers |= online.side_features(histories)
-    return spec._layout.rows([], len(records), numbers, texts)
+    blocks = online.side_features(histories) if has_rows(histories) else []
+    return spec._layout.rows([], len(records), numbers, texts, blocks)
 
 
 def queried_rows(
@@ -174,6 +173,7 @@ class _Layout:
         self._text_at = self.columns.get_indexer(self.categorical).tolist()
         self._placements: dict[tuple[str, ...], _Placement] = {}
         self._named: dict[tuple[tuple[str, ...], bool], tuple[list[str], np.ndarray]] = {}
+        self._blocks: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}
 
     def rows(
         self,
@@ -181,6 +181,7 @@ class _Layout:
         applicants: int,
         numbers: Mapping[str, np.ndarray] | None = None,
         texts: Mapping[str, np.ndarray] | None = None,
+        blocks: Sequence[online.Block] = (),
     ) -> pd.DataFrame:
         """The values of ``tables`` in the spec's columns, cleaned as :func:`build.clean` cleans
         the client table: numbers as float32 with infinities missing, names made safe; a column
@@ -188,7 +189,9 @@ class _Layout:
 
         The first table holds one row per applicant, in order; each other table one row per
         applicant with rows in its side tables, keyed by the applicant's position (``KEY``).
-        ``numbers`` and ``texts`` hold columns already computed, by name, one value per applicant.
+        ``numbers`` and ``texts`` hold columns already computed, by name, one value per applicant,
+        and ``blocks`` more numbers, computed together (a name in a block and in ``numbers``
+        takes the block's value).
         """
         values = np.full((applicants, self.numeric.size), np.nan, dtype=np.float32)
         words = np.full((applicants, self.categorical.size), None, dtype=object)
@@ -206,6 +209,10 @@ class _Layout:
             found = np.concatenate([numbers[n] for n in names]).reshape(len(names), applicants)
             with np.errstate(over="ignore"):
                 values[:, slots] = found.T
+        for block in blocks:
+            kept, slots = self._block_slots(block.names)
+            with np.errstate(over="ignore"):
+                values[:, slots] = block.matrix[:, kept]
         if texts:
             names, slots = self._slots(tuple(texts), self.categorical)
             words[:, slots] = np.array([texts[n] for n in names], dtype=object).T
@@ -222,6 +229,16 @@ class _Layout:
             slots = among.get_indexer(safe_columns(names))
             kept = [i for i, slot in enumerate(slots) if slot >= 0]
             found = self._named[key] = ([names[i] for i in kept], slots[kept])
+        return found
+
+    def _block_slots(self, names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """The positions in a block of the names the spec lists as numbers, and their slots.
+        Worked out once per list of names (a group's blocks have always the same)."""
+        found = self._blocks.get(names)
+        if found is None:
+            slots = self.numeric.get_indexer(safe_columns(names))
+            kept = np.flatnonzero(slots >= 0)
+            found = self._blocks[names] = (kept, slots[kept])
         return found
 
     def _placement(self, table: pl.DataFrame) -> _Placement:

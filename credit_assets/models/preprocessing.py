@@ -52,7 +52,7 @@ class FrameEncoder(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X: pd.DataFrame) -> NDArray[np.float64]:
-        frame = X if list(X.columns) == list(self.feature_names_in_) else self._aligned(X)
+        frame = X if self._in_order(X.columns) else self._aligned(X)
         if len(frame) <= SMALL_BATCH:
             return self._transform_small(frame)
         # Filled column by column into a column-major matrix: each column is one contiguous
@@ -75,6 +75,22 @@ class FrameEncoder(TransformerMixin, BaseEstimator):
             index = self.categorical_index_[column]
             out[:, index] = _codes(values[:, index], codes)
         return out
+
+    def _in_order(self, columns: pd.Index) -> bool:
+        """Whether ``columns`` are the fitted ones, in order. A pandas Index is immutable: the
+        last one that matched is kept, and the same object (the service's feature rows all
+        share one) matches without comparing hundreds of names again."""
+        if columns is getattr(self, "_columns_in_order", None):
+            return True
+        if list(columns) != list(self.feature_names_in_):
+            return False
+        self._columns_in_order = columns
+        return True
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Saved without the last matching columns (a cache, see ``_in_order``)."""
+        state: dict[str, Any] = super().__getstate__()  # type: ignore[assignment]
+        return {k: v for k, v in state.items() if k != "_columns_in_order"}
 
     def _aligned(self, X: pd.DataFrame) -> pd.DataFrame:
         return X.reindex(columns=list(self.feature_names_in_))

@@ -79,9 +79,16 @@ class ScoringModel:
     and added to the base, so contributions are measured from the average client. ``None``
     (artefacts packaged before it existed): contributions as the model gives them."""
     _shortcut: LinearShortcut | None = field(default=None, init=False, repr=False, compare=False)
+    _columns_in_order: pd.Index | None = field(default=None, init=False, repr=False, compare=False)
 
     def _frame(self, frame: pd.DataFrame) -> pd.DataFrame:
-        if list(frame.columns) == self.feature_names:
+        columns = frame.columns
+        # A pandas Index is immutable: the last one that matched is kept, and the same object
+        # (the service's feature rows all share one) matches without comparing ~700 names.
+        if columns is getattr(self, "_columns_in_order", None):
+            return frame
+        if list(columns) == self.feature_names:
+            self._columns_in_order = columns
             return frame
         return frame.reindex(columns=self.feature_names)
 
@@ -94,8 +101,9 @@ class ScoringModel:
         return np.asarray(raw_scores(self.prep, self.model, aligned), dtype=np.float64)
 
     def __getstate__(self) -> dict[str, Any]:
-        """Saved without the folded linear model: it is rebuilt from ``prep`` and ``model``."""
-        return {**self.__dict__, "_shortcut": None}
+        """Saved without the folded linear model (rebuilt from ``prep`` and ``model``) and the
+        last matching columns (a cache, see ``_frame``)."""
+        return {**self.__dict__, "_shortcut": None, "_columns_in_order": None}
 
     def _linear_shortcut(self, frame: pd.DataFrame) -> LinearShortcut | None:
         """The folded linear model for a few rows of a logistic regression, else ``None``."""

@@ -175,7 +175,7 @@ def test_subsets_summarised_in_one_pass_equal_each_summary_on_its_own() -> None:
         rows, overall, groups, listed, "P", subsets=[(first, first_rows), (second, second_rows)]
     )
 
-    alone = online.summarise(rows, overall, groups, listed, "P")
+    alone = dict(online.summarise(rows, overall, groups, listed, "P"))
     alone |= online.summarise(rows, first, groups, where=first_rows)
     alone |= online.summarise(rows, second, groups, where=second_rows)
     assert list(together) == list(alone)

@@ -3,6 +3,8 @@ column; the linear preprocessor scales in place, never the caller's values."""
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pandas as pd
 from sklearn.impute import SimpleImputer
@@ -47,3 +49,20 @@ def test_the_linear_preprocessor_scales_its_own_matrix_never_the_callers() -> No
         pd.testing.assert_frame_equal(frame, before)
         again = fitted.transform(rows)[:, :3]  # nothing fitted changed either
         np.testing.assert_array_equal(again, numbers)
+
+
+def test_the_tree_encoder_aligns_each_frame_by_its_own_columns() -> None:
+    # The encoder remembers the last columns that came in the fitted order (the service's rows
+    # share one Index); a frame whose columns differ, or come in another order, is still
+    # aligned by name, and a pickled encoder carries no remembered columns.
+    train = pd.DataFrame({"AMT": [1.0, 2.0], "KIND": ["a", "b"], "DAYS": [-5.0, -9.0]})
+    encoder = tree_preprocessor().fit(train)
+    in_order = train.iloc[[1]].reset_index(drop=True)
+    expected = encoder.transform(in_order)
+
+    np.testing.assert_array_equal(encoder.transform(in_order), expected)
+    reordered = in_order[["DAYS", "KIND", "AMT"]]
+    np.testing.assert_array_equal(encoder.transform(reordered), expected)
+    partial = in_order[["KIND", "AMT"]]
+    np.testing.assert_array_equal(encoder.transform(partial), [[2.0, 1.0, np.nan]])
+    assert "_columns_in_order" not in pickle.loads(pickle.dumps(encoder)).__dict__
