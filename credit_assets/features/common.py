@@ -8,8 +8,9 @@ category value, with every name made safe for LightGBM by :func:`safe_name`.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import cache
+from typing import Any, Generic, TypeVar
 
 import polars as pl
 
@@ -19,6 +20,30 @@ FEW_ROWS = 64
 tables: the steps whose cheapest way differs by size take the few rows' way."""
 IN_MEMORY_PLAN = pl.QueryOptFlags.none(simplify_expression=True)
 """The optimisations of a plan over frames already in memory: an eager operation's."""
+Made = TypeVar("Made")
+
+
+class ByIdentity(Generic[Made]):
+    """``make(*objects)``, computed once per tuple of objects and looked up by their identity.
+
+    A new applicant's request passes the same cached lists (stages, aggregation plans) every
+    time, and hashing their contents cost more than the lookup saves. An entry holds its
+    objects, so their identities are not reused while it lives; once ``size`` entries are
+    kept, objects built per call are computed per call.
+    """
+
+    def __init__(self, make: Callable[..., Made], size: int = 256) -> None:
+        self._make, self._size = make, size
+        self._found: dict[tuple[int, ...], tuple[tuple[Any, ...], Made]] = {}
+
+    def __call__(self, *objects: Any) -> Made:
+        key = tuple(map(id, objects))
+        found = self._found.get(key)
+        if found is None or any(a is not b for a, b in zip(found[0], objects, strict=True)):
+            found = (objects, self._make(*objects))
+            if len(self._found) < self._size:
+                self._found[key] = found
+        return found[1]
 
 
 @cache  # a new applicant's row renames the same ~1,000 columns on every request

@@ -31,6 +31,8 @@ from typing import Any, TypeVar
 import numpy as np
 import polars as pl
 
+from credit_assets.features.common import ByIdentity
+
 Columns = Mapping[str, np.ndarray]
 Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 NAN = np.nan
@@ -304,20 +306,13 @@ def derive(stages: Stages, columns: Columns) -> tuple[tuple[str, ...], np.ndarra
     return program.names, values[program.rows]
 
 
-_PROGRAMS: dict[tuple[int, ...], tuple[Stages, _Program]] = {}
+_programs: ByIdentity[_Program] = ByIdentity(lambda *stages: _Program(stages), MAX_PROGRAMS)
 
 
 def _program_of(stages: Stages) -> _Program:
     """The program of ``stages``, looked up by the identity of each stage: the groups pass the
-    same cached stages on every request (stages built per call are compiled per call, and not
-    kept)."""
-    key = tuple(map(id, stages))
-    found = _PROGRAMS.get(key)
-    if found is None or any(a is not b for a, b in zip(found[0], stages, strict=True)):
-        found = (stages, _Program(stages))
-        if len(_PROGRAMS) < MAX_PROGRAMS:
-            _PROGRAMS[key] = found
-    return found[1]
+    same cached stages on every request (stages built per call are compiled per call)."""
+    return _programs(*stages)
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ from credit_assets.features import (
 )
 from credit_assets.features.application import MISSING_CATEGORY
 from credit_assets.features.categories import BUREAU, PREVIOUS
-from credit_assets.features.common import KEY
+from credit_assets.features.common import KEY, ByIdentity
 from credit_assets.features.expressions import Stages, derive, evaluate, quietly
 from credit_assets.features.history import raw_types, raw_value
 from credit_assets.features.rows import CheckedHistory, HistoryRows
@@ -413,18 +413,12 @@ class _Fused:
         return {name: i for i, name in enumerate(self.names)}
 
 
-_FUSED: dict[tuple[int, ...], tuple[tuple[_Plan, ...], _Fused]] = {}
+_fusions: ByIdentity[_Fused] = ByIdentity(lambda *plans: _fuse(plans), MAX_PLANS)
 
 
 def _fused_of(plans: tuple[_Plan, ...]) -> _Fused:
     """The fused plan of ``plans``, looked up by their identity (plans are cached)."""
-    key = tuple(map(id, plans))
-    found = _FUSED.get(key)
-    if found is None or any(a is not b for a, b in zip(found[0], plans, strict=True)):
-        found = (plans, _fuse(plans))
-        if len(_FUSED) < MAX_PLANS:
-            _FUSED[key] = found
-    return found[1]
+    return _fusions(*plans)
 
 
 def _fuse(plans: tuple[_Plan, ...]) -> _Fused:

@@ -10,7 +10,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from credit_assets.features import summary
-from credit_assets.features.common import encode_categories, safe_name
+from credit_assets.features.common import ByIdentity, encode_categories, safe_name
 from credit_assets.features.expressions import (
     col,
     div,
@@ -131,3 +131,21 @@ def test_summarise_gives_a_few_clients_what_it_gives_many(monkeypatch: pytest.Mo
     many = summarise(frame, specs, {"C": ("a", "b")}, "P", hows).collect()
     assert few.height == 40 and few.width == 1 + len(specs) + 3 * len(hows)
     assert_frame_equal(few, many)
+
+
+def test_by_identity_computes_once_per_objects_and_never_mistakes_equal_ones() -> None:
+    # Looked up by identity: the same objects reuse their result, equal but distinct ones get
+    # their own; once full, new objects are computed each time and the kept entries stay.
+    made: list[tuple[object, ...]] = []
+
+    def make(*objects: object) -> int:
+        made.append(objects)
+        return len(made)
+
+    cached = ByIdentity(make, size=2)
+    first, second = ["a"], ["a"]
+
+    assert cached(first) == cached(first) == 1
+    assert cached(second) == 2  # equal to ``first``, not the same list
+    assert cached(["b"]) == 3 and cached(["b"]) == 4  # full: computed per call
+    assert cached(first) == 1 and cached(second) == 2
