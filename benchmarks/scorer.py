@@ -23,8 +23,8 @@ score, reasons), with the credit history and with the application alone; the fea
 history by group (the application's, then each side-table group of ``online.GROUPS``); and the
 answer with history when each call follows a pause of 0, 2, 10 and 50 ms (what a request that
 finds its worker idle pays on a shared VM), and of 2 and 10 ms spent spinning instead of
-sleeping (is it the idle CPU halting, or time given to the machine's other work?). Beside the serving benchmark's HTTP
-latencies: what the service itself computes, and what the server adds.
+sleeping (is it the idle CPU halting, or time given to the machine's other work?). Beside the
+serving benchmark's HTTP latencies: what the service itself computes, and what the server adds.
 """
 
 from __future__ import annotations
