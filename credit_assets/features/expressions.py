@@ -352,6 +352,7 @@ class _Program:
         self.rows = np.array([self._row(at) for at in made.values()], dtype=np.int64)
         self.size = len(self.inputs) + len(self.literals) + len(self._computed)
         self.steps = self._steps()
+        self._literal_values = np.array(list(self.literals), dtype=np.float64)[:, None]
 
     def run(self, columns: Columns) -> np.ndarray:
         """Every node's values on ``columns``: one row per node."""
@@ -359,9 +360,7 @@ class _Program:
         if self.inputs:
             values[: len(self.inputs)] = [columns[name] for name in self.inputs]
         if self.literals:
-            values[len(self.inputs) : len(self.inputs) + len(self.literals)] = np.array(
-                list(self.literals)
-            )[:, None]
+            values[len(self.inputs) : len(self.inputs) + len(self.literals)] = self._literal_values
         for step in self.steps:
             step.run(values)
         return values

@@ -260,13 +260,13 @@ def summarise(
     categories: Mapping[str, Sequence[str]] | None = None,
     category_prefix: str = "",
     category_hows: Sequence[str] = ("mean",),
-    where: np.ndarray | None = None,
     subsets: Sequence[tuple[Sequence[Agg], np.ndarray]] = (),
 ) -> Block:
     """``summary.summarise`` on ``rows``: one value per group (``0 .. groups - 1``, missing for a
-    group without rows), for every ``Agg`` then every category indicator; on the rows where
-    ``where`` is 1 only, when given. Each of ``subsets`` (aggregations, and the rows where they
-    apply: active credits, refused applications, ...) adds its own summary of the same rows.
+    group without rows), for every ``Agg`` then every category indicator. Each of ``subsets``
+    (aggregations, and the rows where they apply: active credits, refused applications, ...)
+    adds its own summary of the rows where its flag is 1 (missing counts as not kept, as in a
+    Polars filter).
 
     Every summary is computed in one pass: the rows of each are laid one after the other (group
     ``g`` of the ``p``-th summary keyed ``p * groups + g``) and aggregated together, each
@@ -278,16 +278,12 @@ def summarise(
         _plan_of(specs, categories, category_prefix, tuple(category_hows)),
         *(_plan_of(subset, None, "", ("mean",)) for subset, _ in subsets),
     )
-    wheres = (where, *(keep for _, keep in subsets))
     fused = _fused_of(plans)
     values, owner = rows.matrix(fused.read), rows.owner
-    if len(plans) > 1 or where is not None:
-        kept = [np.flatnonzero(w == 1) if w is not None else None for w in wheres]
-        index = np.concatenate([np.arange(owner.size) if k is None else k for k in kept])
-        keys = np.concatenate(
-            [(owner if k is None else owner[k]) + p * groups for p, k in enumerate(kept)]
-        )
-        values, owner = values[:, index], keys
+    if subsets:
+        kept = [np.arange(owner.size), *(np.flatnonzero(keep == 1) for _, keep in subsets)]
+        keys = [owner[k] + p * groups for p, k in enumerate(kept)]
+        values, owner = values[:, np.concatenate(kept)], np.concatenate(keys)
     found = np.full((groups, len(fused.names)), NAN)
     if not owner.size:
         return Block(fused.names, found, fused.positions)

@@ -172,8 +172,9 @@ class _Layout:
         self._number_at = self.columns.get_indexer(self.numeric).tolist()
         self._text_at = self.columns.get_indexer(self.categorical).tolist()
         self._placements: dict[tuple[str, ...], _Placement] = {}
-        self._named: dict[tuple[tuple[str, ...], bool], tuple[list[str], np.ndarray]] = {}
-        self._blocks: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}
+        self._named: dict[
+            tuple[tuple[str, ...], bool], tuple[np.ndarray, list[str], np.ndarray]
+        ] = {}
 
     def rows(
         self,
@@ -203,42 +204,35 @@ class _Layout:
                 values[np.ix_(keys, place.number_slots)] = table_numbers
             words[np.ix_(keys, place.text_slots)] = table_texts
         if numbers:
-            names, slots = self._slots(tuple(numbers), self.numeric)
+            _, names, slots = self._slots(tuple(numbers), self.numeric)
             # One concatenation of the columns (one value per applicant each): building the
             # matrix from hundreds of small arrays with np.array took twice as long.
             found = np.concatenate([numbers[n] for n in names]).reshape(len(names), applicants)
             with np.errstate(over="ignore"):
                 values[:, slots] = found.T
         for block in blocks:
-            kept, slots = self._block_slots(block.names)
+            kept, _, slots = self._slots(block.names, self.numeric)
             with np.errstate(over="ignore"):
                 values[:, slots] = block.matrix[:, kept]
         if texts:
-            names, slots = self._slots(tuple(texts), self.categorical)
+            _, names, slots = self._slots(tuple(texts), self.categorical)
             words[:, slots] = np.array([texts[n] for n in names], dtype=object).T
         values[~np.isfinite(values)] = np.nan
         index = pd.RangeIndex(applicants)
         return assembled(self.columns, index, values, self._number_at, words, self._text_at)
 
-    def _slots(self, names: tuple[str, ...], among: pd.Index) -> tuple[list[str], np.ndarray]:
-        """The names the spec lists among ``names``, and their slots in ``among`` (its numeric
-        or its categorical columns)."""
+    def _slots(
+        self, names: tuple[str, ...], among: pd.Index
+    ) -> tuple[np.ndarray, list[str], np.ndarray]:
+        """Of ``names``, those the spec lists: their positions among ``names``, the names
+        themselves, and their slots in ``among`` (its numeric or its categorical columns).
+        Worked out once per list of names (a group's columns are always the same)."""
         key = (names, among is self.numeric)
         found = self._named.get(key)
         if found is None:
             slots = among.get_indexer(safe_columns(names))
-            kept = [i for i, slot in enumerate(slots) if slot >= 0]
-            found = self._named[key] = ([names[i] for i in kept], slots[kept])
-        return found
-
-    def _block_slots(self, names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-        """The positions in a block of the names the spec lists as numbers, and their slots.
-        Worked out once per list of names (a group's blocks have always the same)."""
-        found = self._blocks.get(names)
-        if found is None:
-            slots = self.numeric.get_indexer(safe_columns(names))
             kept = np.flatnonzero(slots >= 0)
-            found = self._blocks[names] = (kept, slots[kept])
+            found = self._named[key] = (kept, [names[i] for i in kept], slots[kept])
         return found
 
     def _placement(self, table: pl.DataFrame) -> _Placement:
