@@ -18,6 +18,7 @@ import argparse
 import statistics
 from pathlib import Path
 
+from measure import yardstick_ms
 from serving import _loopback_port, new_applicants, paced_clients
 
 RATE = 100.0
@@ -50,7 +51,8 @@ def main() -> None:
             + " | ".join(
                 f"{kind} p50 A {found[0][kind][-1]:.2f} B {found[1][kind][-1]:.2f} ms"
                 for kind in bodies
-            ),
+            )
+            + f" (machine yardstick {yardstick_ms(100):.3f} ms)",
             flush=True,
         )
     for side, (label, port) in enumerate(zip("AB", ports, strict=True)):

@@ -25,6 +25,7 @@ answer with history when each call follows a pause of 0, 2, 10 and 50 ms (what a
 finds its worker idle pays on a shared VM), and of 2 and 10 ms spent spinning instead of
 sleeping (is it the idle CPU halting, or time given to the machine's other work?). Beside the
 serving benchmark's HTTP latencies: what the service itself computes, and what the server adds.
+The machine's yardstick (``measure.yardstick_ms``) is printed at the start and at the end.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from typing import Any, cast
 
 import polars as pl
 import pyarrow.feather as feather
+from measure import yardstick_ms
 from pydantic import BaseModel
 
 from credit_assets.features import online
@@ -107,6 +109,7 @@ def main() -> None:
     import bentoml
 
     folder = bentoml.models.get(args.model).path
+    print(f"machine yardstick (benchmarks/measure.py, lower is faster): {yardstick_ms():.3f} ms")
     start = time.perf_counter()
     scorer = Scorer.load(Path(folder))
     print(f"Scorer.load: {time.perf_counter() - start:.2f} s, {len(scorer.clients)} known clients")
@@ -147,6 +150,7 @@ def main() -> None:
     )
     if args.data:
         new_applicants(scorer, args.data)
+    print(f"machine yardstick at the end: {yardstick_ms():.3f} ms")
 
 
 def median_ms(

@@ -25,7 +25,9 @@ applications alone, and ``/explain`` of known ids at 50 requests/s while 300 req
 Known ids come from the champion bundle in ``BENTOML_HOME``. Loopback only; every phase is
 bounded in count and time, and the servers started here are stopped at the end. The load
 generator runs here, in Python threads, on the same cores as the servers: the CPU seconds it
-used are printed.
+used are printed, with a yardstick of the machine's speed before and after the run
+(``measure.yardstick_ms``): on this VM the same code runs up to 1.5 times slower in one half hour
+than in another, and only the yardstick tells which kind of half hour a run fell in.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 import pandas as pd
+from measure import yardstick_ms
 
 from credit_assets import settings
 from credit_assets.serving import bundle
@@ -457,6 +460,7 @@ def main(argv: list[str] | None = None) -> int:
     ids = ClientStore.read(bundle.clients_file(folder), []).ids.tolist()
     applicants = new_applicants(args.data) if args.data else None
     results: dict[str, dict[str, float]] = {}
+    yardstick = [yardstick_ms()]
     generator = time.process_time()
     if args.url:
         port = _loopback_port(args.url)
@@ -482,8 +486,13 @@ def main(argv: list[str] | None = None) -> int:
             results["Flask (seed)"] = {"ready_s": ready, **measure(port, ids, args, batches=False)}
 
     load, spent = os.getloadavg()[0], time.process_time() - generator
+    yardstick.append(yardstick_ms())
     print(f"{len(ids)} known clients, {os.cpu_count()} cores, load average {load:.1f} at the end")
     print(f"the load generator (this process) used {spent:.1f} CPU seconds")
+    print(
+        "machine yardstick (benchmarks/measure.py, lower is a faster machine): "
+        f"{yardstick[0]:.3f} ms before the servers started, {yardstick[1]:.3f} ms at the end"
+    )
     print(_table(results))
     if "Flask (seed)" in results:
         ours, seed = next(iter(results.values())), results["Flask (seed)"]
