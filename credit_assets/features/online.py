@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
 from operator import itemgetter
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import polars as pl
@@ -365,6 +365,7 @@ class _Plan:
     hows: tuple[tuple[str, np.ndarray, np.ndarray], ...]
     categories: tuple[tuple[str, int], ...]
     category_hows: tuple[str, ...]
+    counted: _Counted | None
 
 
 @cache
@@ -384,7 +385,28 @@ def _plan(
         chosen = [(columns.index(a.column), i) for i, a in enumerate(specs) if a.how == how]
         hows.append((how, np.array([c for c, _ in chosen]), np.array([i for _, i in chosen])))
     listed = tuple((column, len(values)) for column, values in categories)
-    return _Plan(tuple(names), columns, tuple(hows), listed, category_hows)
+    counted = _Counted.of(listed) if listed else None
+    return _Plan(tuple(names), columns, tuple(hows), listed, category_hows, counted)
+
+
+@dataclass(frozen=True)
+class _Counted:
+    """Where a summary's category codes are counted, worked out once per plan: each column's
+    span among the counts (its listed values, another value, missing) starts at its ``offset``,
+    its code for missing is ``missing``, and ``kept`` are the counts that become indicators
+    (every listed value, then missing; another value is counted but not reported)."""
+
+    total: int
+    offsets: np.ndarray
+    missing: np.ndarray
+    kept: np.ndarray
+
+    @classmethod
+    def of(cls, categories: tuple[tuple[str, int], ...]) -> _Counted:
+        widths = [listed + 2 for _, listed in categories]
+        offsets = np.cumsum([0, *widths[:-1]])
+        kept = [o + v for o, w in zip(offsets, widths, strict=True) for v in (*range(w - 2), w - 1)]
+        return cls(sum(widths), offsets[:, None], np.array(widths)[:, None] - 1, np.array(kept))
 
 
 @dataclass(frozen=True)
@@ -455,17 +477,15 @@ def _indicators(
     """``summary._category_columns`` of every category column at once (``codes``: columns x
     rows), one row per segment: the ones of each listed value and of missing are counted with a
     single ``bincount``."""
-    widths = [listed + 2 for _, listed in plan.categories]  # listed values, another, missing
-    offsets = np.cumsum([0, *widths[:-1]])
-    codes = np.where(np.isnan(codes), np.array(widths)[:, None] - 1, codes).astype(np.int64)
-    total = sum(widths)
+    counted = cast(_Counted, plan.counted)
+    codes = np.where(np.isnan(codes), counted.missing, codes).astype(np.int64)
     segment = np.repeat(np.arange(starts.size), sizes)
-    flat = (segment * total)[None, :] + offsets[:, None] + codes
-    counts = np.bincount(flat.ravel(), minlength=starts.size * total).reshape(starts.size, total)
-    kept = [o + v for o, w in zip(offsets, widths, strict=True) for v in (*range(w - 2), w - 1)]
-    hits, n = counts[:, kept].astype(np.float64), sizes.astype(np.float64)[:, None]
+    flat = (segment * counted.total)[None, :] + counted.offsets + codes
+    counts = np.bincount(flat.ravel(), minlength=starts.size * counted.total)
+    hits = counts.reshape(starts.size, counted.total)[:, counted.kept].astype(np.float64)
+    n = sizes.astype(np.float64)[:, None]
     every = np.stack([indicator(hits, n, how) for how in plan.category_hows], axis=2)
-    return every.reshape(starts.size, len(kept) * len(plan.category_hows))
+    return every.reshape(starts.size, counted.kept.size * len(plan.category_hows))
 
 
 class _Moments:
@@ -524,9 +544,19 @@ class _Moments:
 
     def _distinct(self, columns: np.ndarray) -> np.ndarray:
         parts = np.split(self.matrix[:, columns], self.starts[1:])
-        return np.array(
-            [[np.unique(c[~np.isnan(c)]).size for c in part.T] for part in parts], np.float64
-        )
+        return np.array([_distinct_values(part) for part in parts], np.float64)
+
+
+def _distinct_values(values: np.ndarray) -> np.ndarray:
+    """How many distinct values other than missing each column holds (rows x columns), as
+    ``np.unique`` counts them, all columns sorted in one call: NaN sorts last, so the values
+    that are not missing come first and each that differs from the one before it is new."""
+    if not values.shape[0]:
+        return np.zeros(values.shape[1], np.int64)
+    ordered = np.sort(values, axis=0)
+    present = ~np.isnan(ordered)
+    new = present[1:] & (ordered[1:] != ordered[:-1])
+    return present[0].astype(np.int64) + np.count_nonzero(new, axis=0)
 
 
 # --- the groups: their own row features, aggregations and ratios ------------------------------
