@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
 from operator import itemgetter
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -365,7 +365,11 @@ class _Plan:
     hows: tuple[tuple[str, np.ndarray, np.ndarray], ...]
     categories: tuple[tuple[str, int], ...]
     category_hows: tuple[str, ...]
-    counted: _Counted | None
+
+    @cached_property
+    def counted(self) -> _Counted:
+        """Where the category codes are counted (a plan with categories only)."""
+        return _Counted.of(self.categories)
 
 
 @cache
@@ -385,16 +389,16 @@ def _plan(
         chosen = [(columns.index(a.column), i) for i, a in enumerate(specs) if a.how == how]
         hows.append((how, np.array([c for c, _ in chosen]), np.array([i for _, i in chosen])))
     listed = tuple((column, len(values)) for column, values in categories)
-    counted = _Counted.of(listed) if listed else None
-    return _Plan(tuple(names), columns, tuple(hows), listed, category_hows, counted)
+    return _Plan(tuple(names), columns, tuple(hows), listed, category_hows)
 
 
 @dataclass(frozen=True)
 class _Counted:
-    """Where a summary's category codes are counted, worked out once per plan: each column's
-    span among the counts (its listed values, another value, missing) starts at its ``offset``,
-    its code for missing is ``missing``, and ``kept`` are the counts that become indicators
-    (every listed value, then missing; another value is counted but not reported)."""
+    """Where a summary's category codes are counted, worked out once per plan (plans are
+    cached): each column's span among the counts (its listed values, another value, missing)
+    starts at its ``offset``, its code for missing is ``missing``, and ``kept`` are the counts
+    that become indicators (every listed value, then missing; another value is counted but not
+    reported)."""
 
     total: int
     offsets: np.ndarray
@@ -477,7 +481,7 @@ def _indicators(
     """``summary._category_columns`` of every category column at once (``codes``: columns x
     rows), one row per segment: the ones of each listed value and of missing are counted with a
     single ``bincount``."""
-    counted = cast(_Counted, plan.counted)
+    counted = plan.counted
     codes = np.where(np.isnan(codes), counted.missing, codes).astype(np.int64)
     segment = np.repeat(np.arange(starts.size), sizes)
     flat = (segment * counted.total)[None, :] + counted.offsets + codes

@@ -30,6 +30,19 @@ def numeric_columns(frame: pd.DataFrame) -> list[str]:
 SMALL_BATCH = 32
 
 
+def columns_in_order(holder: Any, columns: pd.Index, names: Any) -> bool:
+    """Whether ``columns`` are ``names``, in order. A pandas Index is immutable: ``holder``
+    keeps the last one that matched (as ``_columns_in_order``, left out when it is saved), and
+    the same object (the service's feature rows all share one) matches without comparing
+    hundreds of names again."""
+    if columns is getattr(holder, "_columns_in_order", None):
+        return True
+    if list(columns) != list(names):
+        return False
+    holder._columns_in_order = columns
+    return True
+
+
 class FrameEncoder(TransformerMixin, BaseEstimator):
     """Frame -> float matrix in a fixed column order; categories become integer codes.
 
@@ -52,7 +65,7 @@ class FrameEncoder(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X: pd.DataFrame) -> NDArray[np.float64]:
-        frame = X if self._in_order(X.columns) else self._aligned(X)
+        frame = X if columns_in_order(self, X.columns, self.feature_names_in_) else self._aligned(X)
         if len(frame) <= SMALL_BATCH:
             return self._transform_small(frame)
         # Filled column by column into a column-major matrix: each column is one contiguous
@@ -76,19 +89,8 @@ class FrameEncoder(TransformerMixin, BaseEstimator):
             out[:, index] = _codes(values[:, index], codes)
         return out
 
-    def _in_order(self, columns: pd.Index) -> bool:
-        """Whether ``columns`` are the fitted ones, in order. A pandas Index is immutable: the
-        last one that matched is kept, and the same object (the service's feature rows all
-        share one) matches without comparing hundreds of names again."""
-        if columns is getattr(self, "_columns_in_order", None):
-            return True
-        if list(columns) != list(self.feature_names_in_):
-            return False
-        self._columns_in_order = columns
-        return True
-
     def __getstate__(self) -> dict[str, Any]:
-        """Saved without the last matching columns (a cache, see ``_in_order``)."""
+        """Saved without the last matching columns (a cache, see :func:`columns_in_order`)."""
         state: dict[str, Any] = super().__getstate__()  # type: ignore[assignment]
         return {k: v for k, v in state.items() if k != "_columns_in_order"}
 

@@ -26,7 +26,7 @@ from sklearn.linear_model import LogisticRegression
 
 from credit_assets.models.calibration import Calibration
 from credit_assets.models.explain import centred, contributions
-from credit_assets.models.preprocessing import SMALL_BATCH
+from credit_assets.models.preprocessing import SMALL_BATCH, columns_in_order
 from credit_assets.models.scores import LinearShortcut, raw_scores
 
 ACCEPTED = "accepted"
@@ -82,13 +82,7 @@ class ScoringModel:
     _columns_in_order: pd.Index | None = field(default=None, init=False, repr=False, compare=False)
 
     def _frame(self, frame: pd.DataFrame) -> pd.DataFrame:
-        columns = frame.columns
-        # A pandas Index is immutable: the last one that matched is kept, and the same object
-        # (the service's feature rows all share one) matches without comparing ~700 names.
-        if columns is getattr(self, "_columns_in_order", None):
-            return frame
-        if list(columns) == self.feature_names:
-            self._columns_in_order = columns
+        if columns_in_order(self, frame.columns, self.feature_names):
             return frame
         return frame.reindex(columns=self.feature_names)
 
@@ -102,7 +96,7 @@ class ScoringModel:
 
     def __getstate__(self) -> dict[str, Any]:
         """Saved without the folded linear model (rebuilt from ``prep`` and ``model``) and the
-        last matching columns (a cache, see ``_frame``)."""
+        last matching columns (a cache, see ``preprocessing.columns_in_order``)."""
         return {**self.__dict__, "_shortcut": None, "_columns_in_order": None}
 
     def _linear_shortcut(self, frame: pd.DataFrame) -> LinearShortcut | None:
